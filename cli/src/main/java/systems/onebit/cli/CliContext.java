@@ -1,0 +1,113 @@
+package systems.onebit.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.engine.ContainerEngine;
+import systems.onebit.orchestrator.engine.EngineLocator;
+import systems.onebit.orchestrator.host.HostPaths;
+import systems.onebit.orchestrator.host.ProcessLimits;
+import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.registry.RegistryStore;
+import systems.onebit.orchestrator.toolbox.ToolboxService;
+
+/**
+ * What commands need from the outside world: environment, streams, XDG paths and lazily opened services. The
+ * container engine is opened on first use and closed when the command ends.
+ */
+public final class CliContext implements AutoCloseable {
+
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+    private ContainerEngine engine;
+    private EngineLocator locator;
+    private ManifestCatalog catalog;
+
+    public CliContext(Map<String, String> env, PrintStream out, PrintStream err) {
+        this.env = Map.copyOf(env);
+        this.out = out;
+        this.err = err;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+
+    public PrintStream err() {
+        return err;
+    }
+
+    /** {@code $XDG_CONFIG_HOME/1bit}, by default {@code ~/.config/1bit}. */
+    public Path configDir() {
+        return xdg("XDG_CONFIG_HOME", ".config").resolve("1bit");
+    }
+
+    /** {@code $XDG_STATE_HOME/1bit}, by default {@code ~/.local/state/1bit}. */
+    public Path stateDir() {
+        return xdg("XDG_STATE_HOME", ".local/state").resolve("1bit");
+    }
+
+    private Path xdg(String variable, String fallback) {
+        String value = env.getOrDefault(variable, "");
+        if (!value.isBlank() && Path.of(value).isAbsolute()) {
+            return Path.of(value);
+        }
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        return Path.of(home, fallback);
+    }
+
+    public RegistryStore registry() {
+        return new RegistryStore(configDir().resolve("registry.yaml"));
+    }
+
+    public ManifestCatalog catalog() {
+        if (catalog == null) {
+            catalog = ManifestCatalog.load(configDir().resolve("toolbox-manifests"));
+        }
+        return catalog;
+    }
+
+    /** Host facts are read under {@code ONEBIT_HOST_ROOT} when set (tests feed fake trees through it), else /. */
+    public HostPaths host() {
+        String root = env.getOrDefault("ONEBIT_HOST_ROOT", "");
+        return root.isBlank() ? HostPaths.real() : new HostPaths(Path.of(root));
+    }
+
+    public EngineLocator locator() {
+        if (locator == null) {
+            String only = env.getOrDefault("ONEBIT_PODMAN_SOCKET", "");
+            locator = only.isBlank()
+                    ? EngineLocator.standard(env, Path.of(System.getProperty("java.io.tmpdir"), "1bit-" + ProcessHandle.current().pid()))
+                    : EngineLocator.only(java.net.URI.create(only.contains("://") ? only : "unix://" + only));
+        }
+        return locator;
+    }
+
+    public ContainerEngine engine() {
+        if (engine == null) {
+            engine = locator().locate();
+        }
+        return engine;
+    }
+
+    public ToolboxService toolboxes() {
+        return new ToolboxService(catalog(), engine(), host(), ProcessLimits.read(HostPaths.real()));
+    }
+
+    @Override
+    public void close() {
+        if (engine != null) {
+            try {
+                engine.close();
+            } catch (OrchestratorException ignored) {
+                // closing must not hide the command's own outcome
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package systems.onebit.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import systems.onebit.orchestrator.doctor.CheckResult;
+import systems.onebit.orchestrator.doctor.Doctor;
+import systems.onebit.orchestrator.engine.PodmanEngine;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Check this host for what the toolbox backends need; each check prints ok, warn or fail and the "
+                + "command that fixes it.", "Exit code 10 when any check fails."})
+public final class DoctorCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "Print JSON: {ok, checks: [{id, status, detail, fix}]}.")
+    boolean json;
+
+    private final CliContext context;
+
+    public DoctorCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        Doctor doctor = new Doctor(context.host(), context.env(), () -> {
+            PodmanEngine engine = context.locator().locate();
+            try (engine) {
+                return new Doctor.EngineProbe(engine.describe(), engine.isPrivateService());
+            }
+        });
+        List<CheckResult> results = doctor.run();
+        boolean failed = Doctor.anyFailed(results);
+        Output out = new Output(context.out(), context.env());
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ok", !failed);
+            doc.put("checks", results.stream().map(r -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", r.id());
+                row.put("status", r.status().id());
+                row.put("detail", r.detail());
+                row.put("fix", r.fix());
+                return row;
+            }).toList());
+            out.json(doc);
+        } else {
+            for (CheckResult r : results) {
+                String word = switch (r.status()) {
+                    case OK -> out.style("green", "ok  ");
+                    case WARN -> out.style("yellow", "warn");
+                    case FAIL -> out.style("red", "fail");
+                };
+                out.line(word + "  " + String.format("%-16s", r.id()) + r.detail());
+                if (!r.fix().isEmpty()) {
+                    out.line("      " + " ".repeat(16) + "fix: " + r.fix());
+                }
+            }
+        }
+        return failed ? ExitCode.DEGRADED.code() : 0;
+    }
+}

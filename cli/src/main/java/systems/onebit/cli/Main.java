@@ -1,0 +1,92 @@
+package systems.onebit.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import systems.onebit.orchestrator.OrchestratorException;
+
+/** Entry point: {@code main} is one line around the testable {@link #run}. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.getenv(), System.out, System.err, args));
+    }
+
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        return run(System.getenv(), out, err, args);
+    }
+
+    public static int run(Map<String, String> env, PrintStream out, PrintStream err, String... args) {
+        configureLogging(env);
+        try (CliContext context = new CliContext(env, out, err)) {
+            CommandLine cli = commandLine(context);
+            return cli.execute(args);
+        }
+    }
+
+    /** The command tree with its one exception mapper; also used to generate completions and docs. */
+    public static CommandLine commandLine(CliContext context) {
+        CommandLine cli = new CommandLine(new RootCommand(), new ContextFactory(context));
+        cli.setOut(new PrintWriter(context.out(), true));
+        cli.setErr(new PrintWriter(context.err(), true));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            ExitCode code;
+            String message;
+            if (ex instanceof ExitException exit) {
+                code = exit.code();
+                message = exit.getMessage();
+            } else if (ex instanceof OrchestratorException oe) {
+                code = ExitCode.of(oe.reason());
+                message = oe.oneLine();
+            } else {
+                code = ExitCode.FAILURE;
+                message = "internal error: " + ex + " (please report it; run with --verbose for details)";
+                if (context.env().containsKey("ONEBIT_DEBUG")) {
+                    ex.printStackTrace(context.err());
+                }
+            }
+            if (!message.isEmpty()) {
+                context.err().println("1bit: " + message);
+            }
+            return code.code();
+        });
+        cli.setParameterExceptionHandler((ex, args) -> {
+            context.err().println("1bit: " + ex.getMessage());
+            context.err().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return ExitCode.USAGE.code();
+        });
+        return cli;
+    }
+
+    private static void configureLogging(Map<String, String> env) {
+        // docker-java and our own System.Logger calls go to java.util.logging: quiet unless ONEBIT_LOG=debug.
+        Logger root = Logger.getLogger("");
+        boolean debug = "debug".equalsIgnoreCase(env.getOrDefault("ONEBIT_LOG", ""));
+        root.setLevel(debug ? Level.FINE : Level.WARNING);
+        for (var handler : root.getHandlers()) {
+            handler.setLevel(debug ? Level.FINE : Level.WARNING);
+        }
+        if (root.getHandlers().length == 0) {
+            root.addHandler(new ConsoleHandler());
+        }
+    }
+
+    /** Lets commands take the {@link CliContext} in their constructor. */
+    private record ContextFactory(CliContext context) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                return cls.getDeclaredConstructor(CliContext.class).newInstance(context);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package systems.onebit.cli.toolbox;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import systems.onebit.cli.CliContext;
+import systems.onebit.cli.ExitException;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.toolbox.CreateRequest;
+import systems.onebit.orchestrator.toolbox.ToolboxService;
+
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Create a toolbox backend container (not started) with the flavor's GPU passthrough.",
+                "Checks first that the flavor's devices exist, the model is a readable GGUF file, the name and the port "
+                        + "are free; nothing is created when a check fails."})
+public final class CreateCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Toolbox (container) name.")
+    String name;
+
+    @Option(names = "--flavor", required = true, paramLabel = "FLAVOR",
+            description = "Flavor (see `1bit toolbox flavors`).", completionCandidates = FlavorCandidates.class)
+    String flavor;
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "GGUF model file (default: the first model of the registered backend NAME).")
+    Path model;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Port for llama-server (default: the registered backend's, else the flavor's, 13305).")
+    int port;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "Extra llama-server arguments, after --.")
+    List<String> extraArgs = new ArrayList<>();
+
+    private final CliContext context;
+
+    public CreateCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        Registry registry = context.registry().read();
+        Backend registered = registry.find(name).filter(b -> b.kind() == systems.onebit.orchestrator.registry.BackendKind.TOOLBOX)
+                .orElse(null);
+        Path modelPath = model;
+        if (modelPath == null) {
+            if (registered == null || registered.models().isEmpty()) {
+                throw ExitException.usage("create " + name + " needs --model PATH: llama-server needs a GGUF file "
+                        + "(or register one with `1bit backends add " + name + " --kind toolbox --model PATH`)");
+            }
+            modelPath = Path.of(registered.models().getFirst());
+        }
+        int chosenPort = port != 0 ? port : registered != null ? registered.port() : 0;
+        List<String> args = new ArrayList<>(registered == null ? List.of() : registered.args());
+        args.addAll(extraArgs);
+        ToolboxService toolboxes = context.toolboxes();
+        ToolboxService.Created created = toolboxes.create(new CreateRequest(name, flavor, modelPath, chosenPort, args));
+        created.warnings().forEach(w -> context.err().println("1bit: warning: " + w));
+        context.out().println("created " + created.toolbox().name() + " (" + created.toolbox().flavor() + ", "
+                + created.toolbox().url() + "); start it with `1bit toolbox start " + name + "`");
+        return 0;
+    }
+}

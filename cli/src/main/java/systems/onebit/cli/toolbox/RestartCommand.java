@@ -1,0 +1,32 @@
+package systems.onebit.cli.toolbox;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import systems.onebit.cli.CliContext;
+
+@Command(name = "restart", mixinStandardHelpOptions = true,
+        description = "Restart toolbox backends (stop with --time grace, then start).")
+public final class RestartCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "NAME", description = "Toolbox names.")
+    List<String> names;
+
+    @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", defaultValue = "10",
+            description = "Seconds to wait before killing (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    private final CliContext context;
+
+    public RestartCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        return Reports.print(context, context.toolboxes().restart(names, Duration.ofSeconds(seconds)));
+    }
+}

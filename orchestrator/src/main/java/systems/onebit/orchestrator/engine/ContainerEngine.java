@@ -1,0 +1,44 @@
+package systems.onebit.orchestrator.engine;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The port to a container engine. Every method may throw {@code OrchestratorException} with reason
+ * {@code ENGINE_UNAVAILABLE} when the engine stops answering, {@code NOT_FOUND} for an unknown container and
+ * {@code CONFLICT} for a name already in use.
+ */
+public interface ContainerEngine extends AutoCloseable {
+
+    /** Engine name, version and endpoint, e.g. {@code podman 4.3.1 at unix:///run/podman/podman.sock}. */
+    String describe();
+
+    boolean imageExists(String image);
+
+    ContainerInfo create(ContainerSpec spec);
+
+    /** Starts the container; starting a running container is not an error. */
+    void start(String nameOrId);
+
+    /** Sends SIGTERM, waits up to {@code timeout}, then kills; stopping a stopped container is not an error. */
+    void stop(String nameOrId, Duration timeout);
+
+    void remove(String nameOrId, boolean force);
+
+    Optional<ContainerInfo> inspect(String nameOrId);
+
+    /** Every container (running or not) carrying all of {@code labels} (an empty value matches any); all if empty. */
+    List<ContainerInfo> list(Map<String, String> labels);
+
+    /** Runs {@code command} in the running container, streaming its output; returns its exit code. */
+    int exec(String nameOrId, List<String> command, OutputStream out, OutputStream err);
+
+    /** Copies the container's logs; with {@code follow}, until the container stops or the thread is interrupted. */
+    void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err);
+
+    @Override
+    void close();
+}

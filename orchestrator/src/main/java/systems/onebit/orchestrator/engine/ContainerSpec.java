@@ -1,0 +1,38 @@
+package systems.onebit.orchestrator.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to create. Containers always run with an init process (so they stop promptly).
+ *
+ * @param entrypoint the full command; the image's own entrypoint is replaced
+ * @param devices    host device path to container path
+ * @param mounts     host path to container path, read-only
+ */
+public record ContainerSpec(String name, String image, List<String> entrypoint, Map<String, String> environment,
+                            Map<String, String> labels, List<DeviceMapping> devices, List<String> groups,
+                            List<String> securityOpt, List<Ulimit> ulimits, List<ReadOnlyMount> mounts,
+                            boolean hostNetwork) {
+
+    public ContainerSpec {
+        entrypoint = List.copyOf(entrypoint);
+        environment = Map.copyOf(environment);
+        labels = Map.copyOf(labels);
+        devices = List.copyOf(devices);
+        groups = List.copyOf(groups);
+        securityOpt = List.copyOf(securityOpt);
+        ulimits = List.copyOf(ulimits);
+        mounts = List.copyOf(mounts);
+    }
+
+    public record DeviceMapping(String hostPath, String containerPath) {
+    }
+
+    /** A resource limit; -1 means unlimited. */
+    public record Ulimit(String name, long soft, long hard) {
+    }
+
+    public record ReadOnlyMount(String hostPath, String containerPath) {
+    }
+}

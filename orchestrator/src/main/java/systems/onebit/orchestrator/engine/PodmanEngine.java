@@ -1,0 +1,344 @@
+package systems.onebit.orchestrator.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.Ulimit;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.OrchestratorException.Reason;
+
+/** The {@link ContainerEngine} adapter for Podman's Docker-compatible REST socket, through docker-java. */
+public final class PodmanEngine implements ContainerEngine {
+
+    private final URI endpoint;
+    private final DockerClient client;
+    private final Runnable onClose;
+    private final String version;
+    private final boolean privateService;
+
+    private PodmanEngine(URI endpoint, DockerClient client, String version, Runnable onClose, boolean privateService) {
+        this.endpoint = endpoint;
+        this.client = client;
+        this.version = version;
+        this.onClose = onClose;
+        this.privateService = privateService;
+    }
+
+    /**
+     * Connects to {@code endpoint} ({@code unix:///path} or {@code tcp://host:port}) and checks that it answers
+     * within {@code timeout}.
+     */
+    public static PodmanEngine connect(URI endpoint, Duration timeout) {
+        return connect(endpoint, timeout, () -> { }, false);
+    }
+
+    static PodmanEngine connect(URI endpoint, Duration timeout, Runnable onClose, boolean privateService) {
+        DockerClient client = client(endpoint, timeout);
+        try {
+            String version = client.versionCmd().exec().getVersion();
+            return new PodmanEngine(endpoint, client(endpoint, null), version, onClose, privateService);
+        } catch (RuntimeException e) {
+            closeQuietly(client);
+            throw unavailable(endpoint, e);
+        } finally {
+            closeQuietly(client);
+        }
+    }
+
+    private static DockerClient client(URI endpoint, Duration responseTimeout) {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(endpoint.toString())
+                .withDockerTlsVerify(false)
+                .build();
+        ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(endpoint)
+                .maxConnections(16)
+                .connectionTimeout(Duration.ofSeconds(3));
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    @Override
+    public String describe() {
+        return "podman " + version + " at " + endpoint;
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** True when 1bit started this Podman service itself (no socket answered) and stops it on close. */
+    public boolean isPrivateService() {
+        return privateService;
+    }
+
+    @Override
+    public boolean imageExists(String image) {
+        return call(() -> {
+            try {
+                client.inspectImageCmd(image).exec();
+                return true;
+            } catch (NotFoundException e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public ContainerInfo create(ContainerSpec spec) {
+        return call(() -> {
+            HostConfig host = HostConfig.newHostConfig()
+                    .withInit(true)
+                    .withDevices(spec.devices().stream()
+                            .map(d -> new Device("rwm", d.containerPath(), d.hostPath())).toList())
+                    .withGroupAdd(spec.groups())
+                    .withSecurityOpts(spec.securityOpt())
+                    .withUlimits(spec.ulimits().stream().map(u -> new Ulimit(u.name(), u.soft(), u.hard())).toList())
+                    .withBinds(spec.mounts().stream()
+                            .map(m -> new Bind(m.hostPath(), new Volume(m.containerPath()), AccessMode.ro)).toList());
+            if (spec.hostNetwork()) {
+                host.withNetworkMode("host");
+            }
+            try {
+                CreateContainerResponse created = client.createContainerCmd(spec.image())
+                        .withName(spec.name())
+                        .withEntrypoint(spec.entrypoint())
+                        .withCmd(List.of())
+                        .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                        .withLabels(spec.labels())
+                        .withHostConfig(host)
+                        .exec();
+                return inspect(created.getId()).orElseThrow(() -> new OrchestratorException(Reason.ENGINE_ERROR,
+                        "container " + spec.name() + " vanished right after it was created", "run the command again"));
+            } catch (ConflictException e) {
+                throw OrchestratorException.conflict("a container named '" + spec.name() + "' already exists",
+                        "choose another name, or remove it first");
+            } catch (NotFoundException e) {
+                throw OrchestratorException.precondition("image " + spec.image() + " is not on this host",
+                        "pull it with `podman pull " + spec.image() + "`");
+            }
+        });
+    }
+
+    @Override
+    public void start(String nameOrId) {
+        run(() -> {
+            try {
+                client.startContainerCmd(nameOrId).exec();
+            } catch (NotModifiedException e) {
+                // already running
+            }
+        }, nameOrId);
+    }
+
+    @Override
+    public void stop(String nameOrId, Duration timeout) {
+        run(() -> {
+            try {
+                client.stopContainerCmd(nameOrId).withTimeout((int) Math.max(0, timeout.toSeconds())).exec();
+            } catch (NotModifiedException e) {
+                // already stopped
+            }
+        }, nameOrId);
+    }
+
+    @Override
+    public void remove(String nameOrId, boolean force) {
+        run(() -> {
+            try {
+                client.removeContainerCmd(nameOrId).withForce(force).exec();
+            } catch (ConflictException e) {
+                throw OrchestratorException.conflict("container " + nameOrId + " is running",
+                        "stop it first, or pass --force");
+            }
+        }, nameOrId);
+    }
+
+    @Override
+    public Optional<ContainerInfo> inspect(String nameOrId) {
+        return call(() -> {
+            try {
+                InspectContainerResponse r = client.inspectContainerCmd(nameOrId).exec();
+                String name = r.getName() == null ? "" : r.getName().replaceFirst("^/", "");
+                Map<String, String> labels = r.getConfig() == null || r.getConfig().getLabels() == null
+                        ? Map.of() : r.getConfig().getLabels();
+                String status = r.getState() == null || r.getState().getStatus() == null ? "" : r.getState().getStatus();
+                return Optional.of(new ContainerInfo(r.getId(), name, r.getConfig() == null ? "" : r.getConfig().getImage(),
+                        ContainerInfo.State.parse(status), status, labels));
+            } catch (NotFoundException e) {
+                return Optional.<ContainerInfo>empty();
+            }
+        });
+    }
+
+    @Override
+    public List<ContainerInfo> list(Map<String, String> labels) {
+        return call(() -> {
+            var cmd = client.listContainersCmd().withShowAll(true);
+            if (!labels.isEmpty()) {
+                // "key" alone matches any value; "key=value" an exact one.
+                cmd.withLabelFilter(labels.entrySet().stream()
+                        .map(e -> e.getValue().isEmpty() ? e.getKey() : e.getKey() + "=" + e.getValue())
+                        .toList());
+            }
+            return cmd.exec().stream().map(PodmanEngine::info).toList();
+        });
+    }
+
+    private static ContainerInfo info(Container c) {
+        String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
+        return new ContainerInfo(c.getId(), name, c.getImage() == null ? "" : c.getImage(),
+                ContainerInfo.State.parse(c.getState()), c.getStatus() == null ? "" : c.getStatus(),
+                c.getLabels() == null ? Map.of() : c.getLabels());
+    }
+
+    @Override
+    public int exec(String nameOrId, List<String> command, OutputStream out, OutputStream err) {
+        return call(() -> {
+            try {
+                String execId = client.execCreateCmd(nameOrId).withCmd(command.toArray(String[]::new))
+                        .withAttachStdout(true).withAttachStderr(true).exec().getId();
+                client.execStartCmd(execId).exec(new FrameCopier(out, err)).awaitCompletion();
+                Long code = client.inspectExecCmd(execId).exec().getExitCodeLong();
+                return code == null ? -1 : code.intValue();
+            } catch (ConflictException e) {
+                throw OrchestratorException.conflict("container " + nameOrId + " is not running",
+                        "start it with `1bit toolbox start " + nameOrId + "`");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 130;
+            }
+        });
+    }
+
+    @Override
+    public void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err) {
+        run(() -> {
+            try {
+                client.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true).withFollowStream(follow)
+                        .exec(new FrameCopier(out, err)).awaitCompletion();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, nameOrId);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(client);
+        onClose.run();
+    }
+
+    private static void closeQuietly(DockerClient client) {
+        try {
+            client.close();
+        } catch (IOException | RuntimeException ignored) {
+            // nothing useful to do while closing
+        }
+    }
+
+    private void run(Runnable action, String nameOrId) {
+        call(() -> {
+            try {
+                action.run();
+            } catch (NotFoundException e) {
+                throw OrchestratorException.notFound("no container named '" + nameOrId + "'",
+                        "see `1bit toolbox list`");
+            }
+            return null;
+        });
+    }
+
+    private <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (OrchestratorException e) {
+            throw e;
+        } catch (DockerException e) {
+            throw new OrchestratorException(Reason.ENGINE_ERROR, "podman refused: " + firstLine(e.getMessage()),
+                    "see `podman system info` and the podman service's log", e);
+        } catch (RuntimeException e) {
+            if (isTransportFailure(e)) {
+                throw unavailable(endpoint, e);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isTransportFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static OrchestratorException unavailable(URI endpoint, Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new OrchestratorException(Reason.ENGINE_UNAVAILABLE,
+                "the Podman socket " + endpoint + " does not answer (" + firstLine(String.valueOf(root.getMessage())) + ")",
+                "start it with `systemctl --user start podman.socket` (or `sudo systemctl start podman.socket`), "
+                        + "or check with `1bit doctor`", e);
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
+
+    /** Copies multiplexed stdout/stderr frames to two streams. */
+    private static final class FrameCopier extends ResultCallback.Adapter<Frame> {
+        private final OutputStream out;
+        private final OutputStream err;
+
+        FrameCopier(OutputStream out, OutputStream err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            try {
+                OutputStream target = frame.getStreamType() == StreamType.STDERR ? err : out;
+                target.write(frame.getPayload());
+                target.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

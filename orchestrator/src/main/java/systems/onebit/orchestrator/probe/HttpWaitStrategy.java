@@ -1,0 +1,60 @@
+package systems.onebit.orchestrator.probe;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import systems.onebit.orchestrator.OrchestratorException;
+
+/** Polls an HTTP path until it answers 200 (llama-server answers 503 while it loads the model). */
+public final class HttpWaitStrategy implements WaitStrategy {
+
+    private final String path;
+    private final Duration pollInterval;
+    private final HttpClient http;
+
+    public HttpWaitStrategy(String path, Duration pollInterval) {
+        this.path = path;
+        this.pollInterval = pollInterval;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    }
+
+    @Override
+    public Duration waitUntilReady(URI base, Duration timeout) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        URI target = base.resolve(path);
+        String last = "no answer yet";
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(target)
+                        .timeout(Duration.ofNanos(Math.max(left, Duration.ofMillis(50).toNanos()))).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+                last = "HTTP " + response.statusCode();
+            } catch (IOException e) {
+                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
+                Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT,
+                target + " was not healthy within " + timeout.toMillis() + " ms (last: " + last + ")",
+                "see the backend's log with `1bit toolbox logs`, or wait longer with --timeout");
+    }
+}

@@ -1,0 +1,75 @@
+package systems.onebit.orchestrator.registry;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import systems.onebit.orchestrator.OrchestratorException;
+
+/**
+ * The backend registry: proxy endpoint, default backend, and the backends in registry order.
+ *
+ * @param defaultBackend the backend for requests that name no model; empty for none
+ */
+public record Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends) {
+
+    public static final int PROXY_PORT = 13306;
+    public static final int BACKEND_PORT = 13305;
+    public static final int FLM_PORT = 52625;
+    public static final int OPEN_WEBUI_PORT = 3000;
+
+    public Registry {
+        backends = List.copyOf(backends);
+        if (backends.stream().map(Backend::name).distinct().count() != backends.size()) {
+            throw OrchestratorException.configInvalid("the registry names a backend twice", "remove the duplicate entry");
+        }
+    }
+
+    /** The embedded defaults, used while no registry file exists. */
+    public static Registry defaults() {
+        return new Registry("127.0.0.1", PROXY_PORT, "llama", List.of(
+                new Backend("llama", BackendKind.TOOLBOX, URI.create("http://127.0.0.1:" + BACKEND_PORT),
+                        "vulkan-radv", List.of(), List.of(), Backend.DEFAULT_PRIORITY, true),
+                new Backend("flm", BackendKind.FLM, URI.create("http://127.0.0.1:" + FLM_PORT),
+                        "", List.of(), List.of(), 200, false)));
+    }
+
+    public Optional<Backend> find(String name) {
+        return backends.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    /** Backends by priority, then name: the order in which a model's owner is chosen. */
+    public List<Backend> byPriority() {
+        return backends.stream()
+                .sorted(Comparator.comparingInt(Backend::priority).thenComparing(Backend::name))
+                .toList();
+    }
+
+    public Registry with(Backend backend) {
+        if (find(backend.name()).isPresent()) {
+            throw OrchestratorException.conflict("a backend named '" + backend.name() + "' is already registered",
+                    "choose another name, or remove it first with `1bit backends rm " + backend.name() + "`");
+        }
+        List<Backend> next = new ArrayList<>(backends);
+        next.add(backend);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next);
+    }
+
+    public Registry without(String name) {
+        require(name);
+        List<Backend> next = backends.stream().filter(b -> !b.name().equals(name)).toList();
+        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next);
+    }
+
+    public Registry replaced(Backend backend) {
+        require(backend.name());
+        List<Backend> next = backends.stream().map(b -> b.name().equals(backend.name()) ? backend : b).toList();
+        return new Registry(proxyHost, proxyPort, defaultBackend, next);
+    }
+
+    public Backend require(String name) {
+        return find(name).orElseThrow(() -> OrchestratorException.notFound("no backend named '" + name + "'",
+                "see `1bit backends list` for the registered names"));
+    }
+}

@@ -1,0 +1,235 @@
+package systems.onebit.orchestrator.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import systems.onebit.orchestrator.OrchestratorException;
+
+/**
+ * Reads and writes the registry file. Every change runs under an exclusive lock (a {@code .lock} file beside the
+ * registry, so two {@code 1bit} processes never interleave) and is written atomically: temporary file, fsync,
+ * rename, fsync of the directory. A registry file that cannot be parsed is reported, never overwritten.
+ */
+public final class RegistryStore {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends");
+    private static final Set<String> BACKEND_FIELDS =
+            Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
+    /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path file;
+
+    public RegistryStore(Path file) {
+        this.file = file.toAbsolutePath();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The registry, or the embedded defaults while no file exists. */
+    public Registry read() {
+        if (!Files.exists(file)) {
+            return Registry.defaults();
+        }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot read the registry " + file + " (" + e.getMessage() + ")", "check its permissions", e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Applies {@code change} to the current registry under the lock and writes the result atomically. */
+    public Registry update(UnaryOperator<Registry> change) {
+        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+        local.lock();
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockChannel.lock()) {
+                Registry next = change.apply(read());
+                write(next);
+                return next;
+            }
+        } catch (IOException e) {
+            throw new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot write the registry " + file + " (" + e.getMessage() + ")",
+                    "check that " + file.getParent() + " is writable and the disk is not full", e);
+        } finally {
+            local.unlock();
+        }
+    }
+
+    private void write(Registry registry) throws IOException {
+        byte[] bytes = render(registry).getBytes(StandardCharsets.UTF_8);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + file.getParent() + " cannot rename atomically", e);
+            }
+            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String render(Registry registry) {
+        ObjectNode root = YAML.createObjectNode();
+        root.put("version", 1);
+        ObjectNode proxy = root.putObject("proxy");
+        proxy.put("host", registry.proxyHost());
+        proxy.put("port", registry.proxyPort());
+        root.put("defaultBackend", registry.defaultBackend());
+        ArrayNode backends = root.putArray("backends");
+        for (Backend b : registry.backends()) {
+            ObjectNode node = backends.addObject();
+            node.put("name", b.name());
+            node.put("kind", b.kind().id());
+            node.put("url", b.url().toString());
+            if (!b.flavor().isEmpty()) {
+                node.put("flavor", b.flavor());
+            }
+            b.models().forEach(node.withArray("models")::add);
+            b.args().forEach(node.withArray("args")::add);
+            node.put("priority", b.priority());
+            node.put("enabled", b.enabled());
+        }
+        try {
+            return "# 1bit backend registry: edit with `1bit backends ...` (changes are locked and atomic)\n"
+                    + YAML.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Registry parse(String text, String source) {
+        String fix = "1bit never overwrites it: fix it by hand, or move it away (mv " + source + " " + source
+                + ".bak) to start again from the defaults";
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw OrchestratorException.configInvalid("registry " + source + " is not valid YAML (line "
+                    + e.getLocation().getLineNr() + ": " + firstLine(e.getOriginalMessage()) + ")", fix);
+        }
+        if (root == null || root.isMissingNode()) {
+            return Registry.defaults();
+        }
+        try {
+            if (!root.isObject()) {
+                throw new IllegalArgumentException("the top level must be a mapping");
+            }
+            root.fieldNames().forEachRemaining(f -> {
+                if (!TOP_FIELDS.contains(f)) {
+                    throw new IllegalArgumentException("unknown field '" + f + "'");
+                }
+            });
+            int version = root.path("version").asInt(1);
+            if (version != 1) {
+                throw new IllegalArgumentException("version " + version + " is newer than this 1bit understands");
+            }
+            Registry defaults = Registry.defaults();
+            JsonNode proxy = root.path("proxy");
+            String host = proxy.path("host").asText(defaults.proxyHost());
+            int port = proxy.path("port").asInt(defaults.proxyPort());
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("proxy.port " + port + " is not a TCP port");
+            }
+            List<Backend> backends = new ArrayList<>();
+            JsonNode list = root.path("backends");
+            if (!list.isMissingNode() && !list.isArray()) {
+                throw new IllegalArgumentException("'backends' must be a list");
+            }
+            int index = 0;
+            for (JsonNode node : list) {
+                backends.add(backend(node, index++));
+            }
+            return new Registry(host, port, root.path("defaultBackend").asText(""), backends);
+        } catch (IllegalArgumentException | OrchestratorException e) {
+            String detail = e instanceof OrchestratorException oe ? oe.getMessage() : e.getMessage();
+            throw OrchestratorException.configInvalid("registry " + source + " is invalid: " + detail, fix);
+        }
+    }
+
+    private static Backend backend(JsonNode node, int index) {
+        String where = "backends[" + index + "]";
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(where + " must be a mapping");
+        }
+        node.fieldNames().forEachRemaining(f -> {
+            if (!BACKEND_FIELDS.contains(f)) {
+                throw new IllegalArgumentException(where + ": unknown field '" + f + "'");
+            }
+        });
+        String name = node.path("name").asText("");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(where + ": 'name' is missing");
+        }
+        String kindText = node.path("kind").asText("");
+        BackendKind kind = BackendKind.parse(kindText).orElseThrow(() -> new IllegalArgumentException(
+                where + " (" + name + "): kind '" + kindText + "' is not one of toolbox, lemonade, flm, openai"));
+        URI url;
+        try {
+            url = new URI(node.path("url").asText(""));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(where + " (" + name + "): url is not a URL: " + e.getMessage());
+        }
+        return new Backend(name, kind, url, node.path("flavor").asText(""), strings(node.path("models")),
+                strings(node.path("args")), node.path("priority").asInt(Backend.DEFAULT_PRIORITY),
+                node.path("enabled").asBoolean(true));
+    }
+
+    private static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("").strip();
+    }
+}

@@ -1,0 +1,340 @@
+package systems.onebit.orchestrator.toolbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.engine.ContainerEngine;
+import systems.onebit.orchestrator.engine.ContainerInfo;
+import systems.onebit.orchestrator.engine.ContainerSpec;
+import systems.onebit.orchestrator.engine.ContainerSpec.DeviceMapping;
+import systems.onebit.orchestrator.engine.ContainerSpec.ReadOnlyMount;
+import systems.onebit.orchestrator.engine.ContainerSpec.Ulimit;
+import systems.onebit.orchestrator.host.HostPaths;
+import systems.onebit.orchestrator.host.ProcessLimits;
+import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.manifest.ToolboxManifest;
+import systems.onebit.orchestrator.probe.HttpWaitStrategy;
+import systems.onebit.orchestrator.probe.ModelLister;
+
+/**
+ * Creates, starts, stops, inspects and removes toolbox backend containers. Only containers carrying the
+ * {@link Labels#BACKEND} label are ever touched; everything is read back from the engine, never from a local file.
+ */
+public final class ToolboxService {
+
+    private static final byte[] GGUF_MAGIC = {'G', 'G', 'U', 'F'};
+
+    private final ManifestCatalog catalog;
+    private final ContainerEngine engine;
+    private final HostPaths host;
+    private final ProcessLimits limits;
+
+    /**
+     * @param host   where device nodes are looked up
+     * @param limits this process's limits, the ceiling for container ulimits without CAP_SYS_RESOURCE
+     */
+    public ToolboxService(ManifestCatalog catalog, ContainerEngine engine, HostPaths host, ProcessLimits limits) {
+        this.catalog = catalog;
+        this.engine = engine;
+        this.host = host;
+        this.limits = limits;
+    }
+
+    /** The result of a create: the toolbox and any warnings (for example a capped memlock limit). */
+    public record Created(Toolbox toolbox, List<String> warnings) {
+        public Created {
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    public Created create(CreateRequest request) {
+        ToolboxManifest manifest = catalog.get(request.flavor());
+        validateName(request.name());
+        List<DeviceMapping> devices = devicesFor(manifest);
+        Path model = checkModel(request.model());
+        int port = request.port() == 0 ? manifest.defaultPort() : request.port();
+        if (port < 1 || port > 65535) {
+            throw OrchestratorException.invalid("port " + port + " is not a TCP port", "use 1-65535");
+        }
+        engine.inspect(request.name()).ifPresent(existing -> {
+            throw OrchestratorException.conflict("the name '" + request.name() + "' is already used by "
+                            + (existing.labels().containsKey(Labels.BACKEND) ? "a 1bit toolbox" : "a container not made by 1bit"),
+                    "choose another name, or remove the toolbox with `1bit toolbox rm " + request.name() + "`");
+        });
+        for (Toolbox other : list()) {
+            if (other.port() == port) {
+                throw OrchestratorException.conflict("port " + port + " is already assigned to toolbox '" + other.name() + "'",
+                        "choose another with --port, or remove it with `1bit toolbox rm " + other.name() + "`");
+            }
+        }
+        requirePortFree(manifest.defaultHost(), port);
+        if (!engine.imageExists(manifest.image())) {
+            throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
+                    + ") is not on this host", "pull it with `podman pull " + manifest.image() + "`, then run create again");
+        }
+        List<String> warnings = new ArrayList<>();
+        List<Ulimit> ulimits = ulimitsFor(manifest, limits, warnings);
+        String modelInContainer = manifest.modelMount() + "/" + model.getFileName();
+        List<String> command = new ArrayList<>(manifest.commandFor(manifest.defaultHost(), port, modelInContainer));
+        command.addAll(request.extraArgs());
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Labels.BACKEND, request.name());
+        labels.put(Labels.FLAVOR, manifest.flavor());
+        labels.put(Labels.HOST, manifest.defaultHost());
+        labels.put(Labels.PORT, Integer.toString(port));
+        labels.put(Labels.MODEL, model.toString());
+        labels.put(Labels.HEALTH_PATH, manifest.healthPath());
+        labels.put(Labels.MODELS_PATH, manifest.modelsPath());
+        ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
+                devices, manifest.groups(), manifest.securityOpt(), ulimits,
+                List.of(new ReadOnlyMount(model.getParent().toString(), manifest.modelMount())), true);
+        ContainerInfo created = engine.create(spec);
+        return new Created(Toolbox.from(created), warnings);
+    }
+
+    /** The 1bit toolboxes, by name. */
+    public List<Toolbox> list() {
+        return engine.list(Map.of(Labels.BACKEND, "")).stream()
+                .map(Toolbox::from)
+                .sorted(Comparator.comparing(Toolbox::name))
+                .toList();
+    }
+
+    public Toolbox get(String name) {
+        ContainerInfo container = engine.inspect(name).orElseThrow(() -> OrchestratorException.notFound(
+                "no toolbox named '" + name + "'", "see `1bit toolbox list`"));
+        if (!container.labels().containsKey(Labels.BACKEND)) {
+            throw OrchestratorException.notFound("container '" + name + "' was not made by 1bit, so 1bit leaves it alone",
+                    "manage it with podman directly");
+        }
+        return Toolbox.from(container);
+    }
+
+    public List<ItemReport> start(List<String> names) {
+        return each(names, name -> {
+            Toolbox toolbox = get(name);
+            if (toolbox.running()) {
+                return "already running on " + toolbox.url();
+            }
+            requirePortFree(toolbox.host(), toolbox.port());
+            engine.start(name);
+            return "started on " + toolbox.url();
+        });
+    }
+
+    public List<ItemReport> stop(List<String> names, Duration timeout) {
+        return each(names, name -> {
+            Toolbox toolbox = get(name);
+            if (!toolbox.running()) {
+                return "already stopped";
+            }
+            engine.stop(name, timeout);
+            return "stopped";
+        });
+    }
+
+    public List<ItemReport> restart(List<String> names, Duration timeout) {
+        return each(names, name -> {
+            Toolbox toolbox = get(name);
+            if (toolbox.running()) {
+                engine.stop(name, timeout);
+            }
+            requirePortFree(toolbox.host(), toolbox.port());
+            engine.start(name);
+            return "restarted on " + toolbox.url();
+        });
+    }
+
+    public List<ItemReport> remove(List<String> names, boolean force) {
+        return each(names, name -> {
+            Toolbox toolbox = get(name);
+            if (toolbox.running() && !force) {
+                throw OrchestratorException.conflict("toolbox '" + name + "' is running",
+                        "stop it first with `1bit toolbox stop " + name + "`, or pass --force");
+            }
+            engine.remove(name, force);
+            return "removed";
+        });
+    }
+
+    public void logs(String name, boolean follow, OutputStream out, OutputStream err) {
+        get(name);
+        engine.logs(name, follow, out, err);
+    }
+
+    public int exec(String name, List<String> command, OutputStream out, OutputStream err) {
+        requireRunning(get(name));
+        return engine.exec(name, command, out, err);
+    }
+
+    /** Waits for the toolbox's health path to answer 200 within {@code timeout}, then lists its models. */
+    public ProbeReport probe(String name, Duration timeout) {
+        Toolbox toolbox = requireRunning(get(name));
+        Duration took = new HttpWaitStrategy(toolbox.healthPath(), Duration.ofMillis(100))
+                .waitUntilReady(toolbox.url(), timeout);
+        List<String> models = new ModelLister().models(toolbox.url(), toolbox.modelsPath(), Duration.ofSeconds(5));
+        return new ProbeReport(name, toolbox.url(), took, models);
+    }
+
+    private Toolbox requireRunning(Toolbox toolbox) {
+        if (!toolbox.running()) {
+            throw OrchestratorException.precondition("toolbox '" + toolbox.name() + "' is not running (" + toolbox.state().id() + ")",
+                    "start it with `1bit toolbox start " + toolbox.name() + "`");
+        }
+        return toolbox;
+    }
+
+    private static List<ItemReport> each(List<String> names, Function<String, String> action) {
+        List<ItemReport> reports = new ArrayList<>();
+        for (String name : names) {
+            try {
+                reports.add(new ItemReport.Done(name, action.apply(name)));
+            } catch (OrchestratorException e) {
+                reports.add(new ItemReport.Failed(name, e));
+            }
+        }
+        return reports;
+    }
+
+    private static void validateName(String name) {
+        systems.onebit.orchestrator.registry.Backend.validateName(name);
+    }
+
+    /** Host device nodes for the manifest's devices; a directory such as /dev/dri gives each node inside it. */
+    List<DeviceMapping> devicesFor(ToolboxManifest manifest) {
+        List<DeviceMapping> out = new ArrayList<>();
+        for (String device : manifest.devices()) {
+            Path onHost = host.resolve(device);
+            if (!Files.exists(onHost)) {
+                throw OrchestratorException.precondition("flavor " + manifest.flavor() + " needs " + device
+                        + ", which this host does not have", hintForMissing(device));
+            }
+            if (Files.isDirectory(onHost)) {
+                List<Path> nodes;
+                try (Stream<Path> list = Files.list(onHost)) {
+                    nodes = list.filter(p -> !Files.isDirectory(p)).sorted().toList();
+                } catch (IOException e) {
+                    throw OrchestratorException.precondition("cannot list " + device + " (" + e.getMessage() + ")",
+                            "check its permissions with `1bit doctor`");
+                }
+                if (nodes.isEmpty()) {
+                    throw OrchestratorException.precondition("flavor " + manifest.flavor() + " needs " + device
+                            + ", which holds no device nodes", hintForMissing(device));
+                }
+                for (Path node : nodes) {
+                    out.add(new DeviceMapping(node.toString(), device + "/" + node.getFileName()));
+                }
+            } else {
+                out.add(new DeviceMapping(onHost.toString(), device));
+            }
+        }
+        return out;
+    }
+
+    private String hintForMissing(String device) {
+        if (device.equals("/dev/kfd")) {
+            return "ROCm needs the amdgpu kernel driver with KFD; use a Vulkan flavor (--flavor vulkan-radv), "
+                    + "or see `1bit doctor`";
+        }
+        if (device.startsWith("/dev/dri")) {
+            return "no GPU render node: load the amdgpu driver, or use --flavor cpu; see `1bit doctor`";
+        }
+        return "see `1bit doctor`";
+    }
+
+    private static Path checkModel(Path model) {
+        Path abs = model.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) {
+            throw OrchestratorException.notFound("model file " + abs + " does not exist",
+                    "give the path of a .gguf file with --model");
+        }
+        if (!Files.isRegularFile(abs)) {
+            throw OrchestratorException.precondition("model " + abs + " is not a regular file",
+                    "give the path of a .gguf file with --model");
+        }
+        byte[] magic = new byte[4];
+        try (InputStream in = Files.newInputStream(abs)) {
+            if (in.readNBytes(magic, 0, 4) != 4 || !java.util.Arrays.equals(magic, GGUF_MAGIC)) {
+                throw OrchestratorException.precondition("model " + abs + " is not a GGUF file",
+                        "llama-server loads .gguf files; convert the model or pick another file");
+            }
+        } catch (IOException e) {
+            throw OrchestratorException.precondition("model " + abs + " cannot be read (" + e.getMessage() + ")",
+                    "make it readable (chmod a+r) by the user that runs 1bit and Podman");
+        }
+        return abs;
+    }
+
+    static void requirePortFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw OrchestratorException.conflict("port " + port + " on " + host + " is already in use by another process",
+                    "choose another with --port, or find what holds it with `ss -ltnp 'sport = :" + port + "'`");
+        }
+    }
+
+    /**
+     * The manifest's limits, plus nofile and nproc (Podman drops its configured defaults as soon as any ulimit is
+     * given). Without CAP_SYS_RESOURCE no limit can be raised above this process's hard limit, so such a request
+     * is capped and reported instead of failing inside the runtime.
+     */
+    static List<Ulimit> ulimitsFor(ToolboxManifest manifest, ProcessLimits limits, List<String> warnings) {
+        Map<String, long[]> wanted = new LinkedHashMap<>();
+        wanted.put("nofile", new long[] {limits.nofile().hard(), limits.nofile().hard()});
+        wanted.put("nproc", new long[] {Math.min(32768, positive(limits.nproc().hard())), Math.min(32768, positive(limits.nproc().hard()))});
+        manifest.ulimits().forEach((name, value) -> wanted.put(name, parseLimit(value)));
+        List<Ulimit> out = new ArrayList<>();
+        for (var entry : wanted.entrySet()) {
+            long[] v = entry.getValue();
+            if (!limits.canRaiseLimits()) {
+                ProcessLimits.Limit current = switch (entry.getKey()) {
+                    case "memlock" -> limits.memlock();
+                    case "nofile" -> limits.nofile();
+                    case "nproc" -> limits.nproc();
+                    default -> new ProcessLimits.Limit(ProcessLimits.UNLIMITED, ProcessLimits.UNLIMITED);
+                };
+                if (current.hard() != ProcessLimits.UNLIMITED && (v[1] == ProcessLimits.UNLIMITED || v[1] > current.hard())) {
+                    warnings.add(entry.getKey() + " limit capped at " + current.hard() + " (asked "
+                            + (v[1] == -1 ? "unlimited" : v[1]) + "): without CAP_SYS_RESOURCE it cannot be raised; "
+                            + "see `1bit doctor`");
+                    v = new long[] {Math.min(positiveOr(v[0], current.hard()), current.hard()), current.hard()};
+                }
+            }
+            out.add(new Ulimit(entry.getKey(), v[0], v[1]));
+        }
+        return out;
+    }
+
+    private static long positive(long v) {
+        return v == ProcessLimits.UNLIMITED ? Long.MAX_VALUE : v;
+    }
+
+    private static long positiveOr(long v, long fallback) {
+        return v == ProcessLimits.UNLIMITED ? fallback : v;
+    }
+
+    private static long[] parseLimit(String value) {
+        if (value.equals("unlimited")) {
+            return new long[] {ProcessLimits.UNLIMITED, ProcessLimits.UNLIMITED};
+        }
+        String[] parts = value.split(":");
+        long soft = Long.parseLong(parts[0]);
+        return new long[] {soft, parts.length > 1 ? Long.parseLong(parts[1]) : soft};
+    }
+}
