@@ -83,7 +83,7 @@ public final class CliContext implements AutoCloseable {
         if (locator == null) {
             String only = env.getOrDefault("ONEBIT_PODMAN_SOCKET", "");
             locator = only.isBlank()
-                    ? EngineLocator.standard(env, Path.of(System.getProperty("java.io.tmpdir"), "1bit-" + ProcessHandle.current().pid()))
+                    ? EngineLocator.standard(env, host(), Path.of(System.getProperty("java.io.tmpdir"), "1bit-" + ProcessHandle.current().pid()))
                     : EngineLocator.only(java.net.URI.create(only.contains("://") ? only : "unix://" + only));
         }
         return locator;

@@ -55,14 +55,15 @@ public final class EngineLocator {
     }
 
     /** The standard order of candidates for this environment. */
-    public static EngineLocator standard(Map<String, String> env, Path stateDir) {
+    public static EngineLocator standard(Map<String, String> env, systems.onebit.orchestrator.host.HostPaths host,
+                                         Path stateDir) {
         List<Candidate> candidates = new ArrayList<>();
         candidates.add(fromEnv(env, "CONTAINER_HOST"));
         candidates.add(fromEnv(env, "DOCKER_HOST"));
         String runtime = env.getOrDefault("XDG_RUNTIME_DIR", "");
         candidates.add(socketFile("$XDG_RUNTIME_DIR/podman/podman.sock",
                 runtime.isEmpty() ? Optional.empty() : Optional.of(Path.of(runtime, "podman", "podman.sock"))));
-        candidates.add(socketFile("/run/podman/podman.sock", Optional.of(Path.of("/run/podman/podman.sock"))));
+        candidates.add(socketFile("/run/podman/podman.sock", Optional.of(host.resolve("/run/podman/podman.sock"))));
         return new EngineLocator(candidates, new PrivateService(findPodman(env), stateDir), Duration.ofSeconds(3));
     }
 

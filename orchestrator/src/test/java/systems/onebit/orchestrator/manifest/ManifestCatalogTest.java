@@ -1,0 +1,98 @@
+package systems.onebit.orchestrator.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.OrchestratorException;
+
+class ManifestCatalogTest {
+
+    @TempDir
+    Path userDir;
+
+    @Test
+    void embeddedListMatchesTheToolboxManifestsDirectory() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("../toolbox-manifests"))) {
+            assertThat(files.map(p -> p.getFileName().toString().replace(".yaml", "")))
+                    .containsExactlyInAnyOrderElementsOf(ManifestCatalog.EMBEDDED);
+        }
+    }
+
+    @Test
+    void embeddedManifestsLoadWithTheirPassthrough() {
+        ManifestCatalog catalog = ManifestCatalog.load(userDir);
+        assertThat(catalog.all()).extracting(ToolboxManifest::flavor)
+                .containsExactly("vulkan-radv", "vulkan-amdvlk", "rocm-6.4.4", "rocm-7.2.2", "cpu");
+        ToolboxManifest rocm = catalog.get("rocm-7.2.2");
+        assertThat(rocm.image()).isEqualTo("docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2.2");
+        assertThat(rocm.devices()).containsExactly("/dev/dri", "/dev/kfd");
+        assertThat(rocm.groups()).containsExactly("video", "render");
+        assertThat(rocm.securityOpt()).containsExactly("seccomp=unconfined");
+        assertThat(rocm.ulimits()).containsEntry("memlock", "unlimited");
+        ToolboxManifest radv = catalog.get("vulkan-radv");
+        assertThat(radv.devices()).containsExactly("/dev/dri");
+        assertThat(radv.groups()).containsExactly("video");
+        assertThat(radv.commandFor("127.0.0.1", 13305, "/models/m.gguf")).containsExactly(
+                "llama-server", "--host", "127.0.0.1", "--port", "13305", "-m", "/models/m.gguf", "-c", "8192",
+                "-ngl", "999", "-fa", "1", "--no-mmap");
+        assertThat(radv.healthPath()).isEqualTo("/health");
+        assertThat(radv.modelMount()).isEqualTo("/models");
+        assertThat(catalog.get("cpu").devices()).isEmpty();
+        assertThat(catalog.get("cpu").usesGpu()).isFalse();
+    }
+
+    @Test
+    void unknownFlavorNamesTheChoices() {
+        assertThatThrownBy(() -> ManifestCatalog.load(userDir).get("vulkan"))
+                .isInstanceOf(OrchestratorException.class)
+                .hasMessageContaining("unknown flavor 'vulkan'")
+                .satisfies(e -> assertThat(((OrchestratorException) e).hint()).contains("vulkan-radv", "rocm-7.2.2"));
+    }
+
+    @Test
+    void userManifestOverridesAndAdds() throws IOException {
+        String radv = Files.readString(Path.of("../toolbox-manifests/vulkan-radv.yaml"));
+        Files.writeString(userDir.resolve("vulkan-radv.yaml"), radv.replace("kyuz0/amd-strix-halo-toolboxes:vulkan-radv", "me/mine:1"));
+        Files.writeString(userDir.resolve("my-build.yaml"), radv.replace("flavor: vulkan-radv", "flavor: my-build"));
+        ManifestCatalog catalog = ManifestCatalog.load(userDir);
+        assertThat(catalog.get("vulkan-radv").image()).isEqualTo("docker.io/me/mine:1");
+        assertThat(catalog.get("vulkan-radv").source()).endsWith("vulkan-radv.yaml").doesNotStartWith("embedded");
+        assertThat(catalog.get("my-build").flavor()).isEqualTo("my-build");
+    }
+
+    @Test
+    void malformedManifestsNameFileFieldAndFix() throws IOException {
+        String radv = Files.readString(Path.of("../toolbox-manifests/vulkan-radv.yaml"));
+        assertInvalid("a.yaml", "flavor: a\nimage: [unclosed\n", "a.yaml: not valid YAML at line", "fix the YAML");
+        assertInvalid("b.yaml", radv.replace("flavor: vulkan-radv", "flavor: b").replace("image: docker.io/kyuz0/amd-strix-halo-toolboxes:vulkan-radv\n", ""),
+                "b.yaml: field 'image' is missing", "add `image:`");
+        assertInvalid("c.yaml", radv.replace("flavor: vulkan-radv", "flavor: c") + "gpu: yes\n",
+                "c.yaml: field 'gpu' is not a manifest field", "remove it");
+        assertInvalid("d.yaml", radv.replace("flavor: vulkan-radv", "flavor: x"),
+                "d.yaml: field 'flavor' is 'x' but the file is named d.yaml", "rename the file");
+        assertInvalid("e.yaml", radv.replace("flavor: vulkan-radv", "flavor: e").replace("\"{port}\"", "\"8080\""),
+                "e.yaml: field 'command' has no {port} placeholder", "--port");
+        assertInvalid("f.yaml", radv.replace("flavor: vulkan-radv", "flavor: f").replace("[/dev/dri]", "[dri]"),
+                "f.yaml: field 'devices' 'dri' is not a path under /dev", "/dev/kfd");
+        assertInvalid("g.yaml", radv.replace("flavor: vulkan-radv", "flavor: g").replace("memlock: unlimited", "memlock: lots"),
+                "g.yaml: field 'ulimits.memlock' 'lots' is not a limit", "unlimited");
+    }
+
+    private void assertInvalid(String file, String text, String message, String fix) throws IOException {
+        Path dir = Files.createTempDirectory(userDir, "case");
+        Files.writeString(dir.resolve(file), text);
+        assertThatThrownBy(() -> ManifestCatalog.load(dir))
+                .isInstanceOfSatisfying(OrchestratorException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(OrchestratorException.Reason.CONFIG_INVALID);
+                    assertThat(e.getMessage()).contains(dir.resolve(file).toString()).contains(message.substring(file.length()));
+                    assertThat(e.hint()).contains(fix);
+                    assertThat(e.oneLine()).doesNotContain("\n");
+                });
+    }
+}

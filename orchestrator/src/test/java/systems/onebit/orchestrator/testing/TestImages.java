@@ -1,0 +1,111 @@
+package systems.onebit.orchestrator.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.manifest.ToolboxManifest;
+
+/**
+ * Builds the test image (a busybox-static root file system with a stand-in llama-server) with {@code podman import}
+ * and tags it with every embedded manifest's image name, so the real manifests resolve offline.
+ *
+ * <p>The stand-in llama-server: no registry ships llama.cpp images here and there is no GPU, so the image runs a
+ * busybox httpd that answers the health path and {@code /v1/models} the way llama-server does, on the host and
+ * port the manifest's command gives, and refuses to start when the model file is not readable.
+ */
+public final class TestImages {
+
+    public static final String BASE = "localhost/onebit-test/busybox:1";
+
+    static final String STAND_IN_LLAMA_SERVER = """
+            #!/bin/sh
+            # Stand-in for llama-server (test image only): answers /health and /v1/models like llama-server.
+            host=127.0.0.1; port=8080; model=
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --host) host=$2; shift ;;
+                --port) port=$2; shift ;;
+                -m|--model) model=$2; shift ;;
+              esac
+              shift
+            done
+            if [ ! -r "$model" ]; then echo "error: failed to open model '$model'" >&2; exit 1; fi
+            mkdir -p /tmp/www/v1
+            echo '{"status":"ok"}' > /tmp/www/health
+            id=$(basename "$model")
+            printf '{"object":"list","data":[{"id":"%s","object":"model","owned_by":"llamacpp"}]}' "$id" > /tmp/www/v1/models
+            echo "stand-in llama-server: model $model on $host:$port"
+            exec httpd -f -v -p "$host:$port" -h /tmp/www
+            """;
+
+    private TestImages() {
+    }
+
+    static synchronized void ensureBuilt() throws IOException {
+        List<String> images = ManifestCatalog.load(Path.of("/nonexistent")).all().stream()
+                .map(ToolboxManifest::image).toList();
+        boolean present = PodmanTestService.podmanResult("image", "exists", BASE).getExitValue() == 0
+                && images.stream().allMatch(i -> PodmanTestService.podmanResult("image", "exists", i).getExitValue() == 0);
+        if (present) {
+            return;
+        }
+        Path tar = Files.createTempFile("onebit-rootfs", ".tar");
+        try {
+            writeRootfs(tar);
+            PodmanTestService.podman("import", tar.toString(), BASE);
+            for (String image : images) {
+                PodmanTestService.podman("tag", BASE, image);
+            }
+        } finally {
+            Files.deleteIfExists(tar);
+        }
+    }
+
+    private static void writeRootfs(Path tar) throws IOException {
+        Path busybox = Path.of("/bin/busybox");
+        if (!Files.isExecutable(busybox)) {
+            throw new IllegalStateException("/bin/busybox is missing: install busybox-static (.ci/run does)");
+        }
+        try (OutputStream file = Files.newOutputStream(tar); TarArchiveOutputStream out = new TarArchiveOutputStream(file)) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String dir : List.of("bin/", "usr/", "usr/bin/", "etc/", "tmp/", "app/", "models/", "dev/", "proc/", "sys/")) {
+                TarArchiveEntry entry = new TarArchiveEntry(dir);
+                entry.setMode(dir.equals("tmp/") ? 01777 : 0755);
+                out.putArchiveEntry(entry);
+                out.closeArchiveEntry();
+            }
+            addFile(out, "bin/busybox", Files.readAllBytes(busybox), 0755);
+            for (String tool : List.of("sh", "httpd", "sleep", "cat", "ls", "id", "grep", "mkdir", "printf", "echo",
+                    "basename", "stat", "readlink", "true", "env", "ps")) {
+                addLink(out, "bin/" + tool, "busybox");
+            }
+            addFile(out, "usr/bin/llama-server", STAND_IN_LLAMA_SERVER.getBytes(StandardCharsets.UTF_8), 0755);
+            addLink(out, "app/llama-server", "/usr/bin/llama-server");
+            addFile(out, "etc/group", "root:x:0:\nvideo:x:39:\nrender:x:105:\n".getBytes(StandardCharsets.UTF_8), 0644);
+            addFile(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
+        }
+    }
+
+    private static void addFile(TarArchiveOutputStream out, String name, byte[] content, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(content.length);
+        entry.setMode(mode);
+        out.putArchiveEntry(entry);
+        out.write(content);
+        out.closeArchiveEntry();
+    }
+
+    private static void addLink(TarArchiveOutputStream out, String name, String target) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+        entry.setLinkName(target);
+        entry.setMode(0777);
+        out.putArchiveEntry(entry);
+        out.closeArchiveEntry();
+    }
+}
