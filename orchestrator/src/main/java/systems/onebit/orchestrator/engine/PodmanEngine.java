@@ -138,13 +138,27 @@ public final class PodmanEngine implements ContainerEngine {
                 return inspect(created.getId()).orElseThrow(() -> new OrchestratorException(Reason.ENGINE_ERROR,
                         "container " + spec.name() + " vanished right after it was created", "run the command again"));
             } catch (ConflictException e) {
-                throw OrchestratorException.conflict("a container named '" + spec.name() + "' already exists",
-                        "choose another name, or remove it first");
+                throw nameInUse(spec.name());
             } catch (NotFoundException e) {
                 throw OrchestratorException.precondition("image " + spec.image() + " is not on this host",
                         "pull it with `podman pull " + spec.image() + "`");
+            } catch (DockerException e) {
+                // Podman's compat API answers 500 (not 409) for a name in use.
+                if (String.valueOf(e.getMessage()).contains("already in use")) {
+                    throw nameInUse(spec.name());
+                }
+                throw e;
             }
         });
+    }
+
+    private static OrchestratorException nameInUse(String name) {
+        return OrchestratorException.conflict("a container named '" + name + "' already exists",
+                "choose another name, or remove it first");
+    }
+
+    private static OrchestratorException running(String nameOrId) {
+        return OrchestratorException.conflict("container " + nameOrId + " is running", "stop it first, or pass --force");
     }
 
     @Override
@@ -175,8 +189,13 @@ public final class PodmanEngine implements ContainerEngine {
             try {
                 client.removeContainerCmd(nameOrId).withForce(force).exec();
             } catch (ConflictException e) {
-                throw OrchestratorException.conflict("container " + nameOrId + " is running",
-                        "stop it first, or pass --force");
+                throw running(nameOrId);
+            } catch (DockerException e) {
+                // Podman's compat API answers 500 (not 409) for removing a running container.
+                if (e.getHttpStatus() != 404 && String.valueOf(e.getMessage()).contains("running")) {
+                    throw running(nameOrId);
+                }
+                throw e;
             }
         }, nameOrId);
     }
