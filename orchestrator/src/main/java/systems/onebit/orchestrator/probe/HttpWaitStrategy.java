@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 
 /** Polls an HTTP path until it answers 200 (llama-server answers 503 while it loads the model). */
@@ -14,10 +16,17 @@ public final class HttpWaitStrategy implements WaitStrategy {
     private final String path;
     private final Duration pollInterval;
     private final HttpClient http;
+    private final Supplier<Optional<String>> giveUp;
 
     public HttpWaitStrategy(String path, Duration pollInterval) {
+        this(path, pollInterval, Optional::empty);
+    }
+
+    /** @param giveUp checked between polls: a reason to stop waiting (the container exited), or empty */
+    public HttpWaitStrategy(String path, Duration pollInterval, Supplier<Optional<String>> giveUp) {
         this.path = path;
         this.pollInterval = pollInterval;
+        this.giveUp = giveUp;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     }
 
@@ -45,6 +54,10 @@ public final class HttpWaitStrategy implements WaitStrategy {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
+            }
+            Optional<String> reason = giveUp.get();
+            if (reason.isPresent()) {
+                throw OrchestratorException.precondition(reason.get(), "see why with `1bit toolbox logs`, then start it again");
             }
             try {
                 Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));

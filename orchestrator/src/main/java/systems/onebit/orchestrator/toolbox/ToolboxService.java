@@ -184,7 +184,9 @@ public final class ToolboxService {
     /** Waits for the toolbox's health path to answer 200 within {@code timeout}, then lists its models. */
     public ProbeReport probe(String name, Duration timeout) {
         Toolbox toolbox = requireRunning(get(name));
-        Duration took = new HttpWaitStrategy(toolbox.healthPath(), Duration.ofMillis(100))
+        Duration took = new HttpWaitStrategy(toolbox.healthPath(), Duration.ofMillis(100), () -> engine.inspect(name)
+                .filter(c -> c.state() == ContainerInfo.State.RUNNING).isPresent() ? java.util.Optional.empty()
+                : java.util.Optional.of("toolbox '" + name + "' stopped before it became healthy"))
                 .waitUntilReady(toolbox.url(), timeout);
         List<String> models = new ModelLister().models(toolbox.url(), toolbox.modelsPath(), Duration.ofSeconds(5));
         return new ProbeReport(name, toolbox.url(), took, models);
@@ -192,8 +194,10 @@ public final class ToolboxService {
 
     private Toolbox requireRunning(Toolbox toolbox) {
         if (!toolbox.running()) {
+            String start = "start it with `1bit toolbox start " + toolbox.name() + "`";
             throw OrchestratorException.precondition("toolbox '" + toolbox.name() + "' is not running (" + toolbox.state().id() + ")",
-                    "start it with `1bit toolbox start " + toolbox.name() + "`");
+                    toolbox.state() == ContainerInfo.State.EXITED
+                            ? "see why with `1bit toolbox logs " + toolbox.name() + "`, then " + start : start);
         }
         return toolbox;
     }
