@@ -58,8 +58,8 @@ public final class Main {
             return code.code();
         });
         cli.setParameterExceptionHandler((ex, args) -> {
-            context.err().println("1bit: " + ex.getMessage());
-            context.err().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            context.err().println("1bit: " + ex.getMessage() + " (see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCode.USAGE.code();
         });
         return cli;

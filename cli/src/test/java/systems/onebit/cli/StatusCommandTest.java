@@ -1,0 +1,56 @@
+package systems.onebit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StatusCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+
+    @Test
+    void reportsEachComponentAndExitsByOverallHealth() throws Exception {
+        Cli cli = new Cli(home).env("ONEBIT_HOST_ROOT", Files.createDirectories(home.resolve("host")).toString())
+                .env("PATH", home.toString());
+        int down = Cli.freePort();
+        HttpServer up = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        up.createContext("/v1/models", exchange -> {
+            byte[] body = "{\"data\":[]}".getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        up.start();
+        try {
+            assertThat(cli.run("backends", "rm", "llama").code()).isZero();
+            assertThat(cli.run("backends", "rm", "flm").code()).isZero();
+            assertThat(cli.run("backends", "add", "alive", "--kind", "openai", "--port",
+                    Integer.toString(up.getAddress().getPort())).code()).isZero();
+            assertThat(cli.run("backends", "add", "dead", "--kind", "openai", "--port", Integer.toString(down)).code()).isZero();
+            Cli.Result result = cli.run("status", "--json");
+            JsonNode doc = JSON.readTree(result.out());
+            // The proxy is not running and "dead" does not answer: degraded, not down.
+            assertThat(result.code()).as(result.toString()).isEqualTo(ExitCode.DEGRADED.code());
+            assertThat(doc.get("state").asText()).isEqualTo("degraded");
+            assertThat(doc.get("components")).extracting(c -> c.get("name").asText() + "=" + c.get("health").asText())
+                    .containsExactly("proxy=down", "alive=healthy", "dead=down");
+            assertThat(cli.run("backends", "rm", "alive").code()).isZero();
+            Cli.Result allDown = cli.run("status");
+            assertThat(allDown.code()).isEqualTo(ExitCode.DOWN.code());
+            assertThat(allDown.out()).contains("overall: down");
+        } finally {
+            up.stop(0);
+        }
+    }
+}
