@@ -34,6 +34,8 @@ public final class Main {
     /** The command tree with its one exception mapper; also used to generate completions and docs. */
     public static CommandLine commandLine(CliContext context) {
         CommandLine cli = new CommandLine(new RootCommand(), new ContextFactory(context));
+        cli.getCommandSpec().usageMessage().footer(java.util.Arrays.stream(ExitCode.values())
+                .map(c -> String.format("  %2d  %s", c.code(), c.meaning())).toArray(String[]::new));
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -10,8 +10,6 @@ import systems.onebit.cli.toolbox.ToolboxCommand;
         description = "Local LLM inference on AMD Strix Halo: toolbox backends, one OpenAI-compatible endpoint.",
         subcommands = {ToolboxCommand.class, BackendsCommand.class, DoctorCommand.class, StatusCommand.class,
                 AotTrainCommand.class},
-        footerHeading = "%nExit codes:%n",
-        footer = {"  0 ok  1 internal error  2 usage  3 not found  4 conflict  5 precondition  6 podman unavailable",
-                "  7 invalid config  8 timeout  9 partial failure  10 degraded  11 down  12 I/O error"})
+        footerHeading = "%nExit codes:%n")
 public final class RootCommand {
 }
