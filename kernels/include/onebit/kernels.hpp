@@ -1,0 +1,21 @@
+// GPU ops (HIP or CUDA). Pointers are device pointers; every call checks its shapes first and throws
+// std::invalid_argument for K that is not a positive multiple of 256 or a batch outside 1..8.
+#pragma once
+
+#include <cstdint>
+
+#include "onebit/formats.hpp"
+
+namespace onebit::gpu {
+
+// x: n_vectors rows of K floats -> n_vectors * K/256 ActBlocks in format f's layout.
+void quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors);
+
+// y[j*M + r] = dot(row r of w, activation vector j) for j < n_vectors (1 = GEMV; 2..8 = small-batch GEMM,
+// weights read once). w: M rows in llama.cpp block layout.
+void gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors);
+
+// w (M rows) -> f16 values in natural order.
+void dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K);
+
+}  // namespace onebit::gpu
