@@ -97,7 +97,7 @@ public final class CliContext implements AutoCloseable {
     }
 
     public ToolboxService toolboxes() {
-        return new ToolboxService(catalog(), engine(), host(), ProcessLimits.read(HostPaths.real()));
+        return new ToolboxService(this::catalog, engine(), host(), ProcessLimits.read(HostPaths.real()));
     }
 
     @Override

@@ -48,7 +48,7 @@ public final class StatusCommand implements Callable<Integer> {
         String engineNote = "";
         // Only a socket that already answers: status must stay fast and read-only.
         try (PodmanEngine engine = context.locator().withoutPrivateService().locate()) {
-            new ToolboxService(context.catalog(), engine, context.host(),
+            new ToolboxService(context::catalog, engine, context.host(),
                     systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))
                     .list().forEach(t -> toolboxes.put(t.name(), t));
         } catch (OrchestratorException e) {

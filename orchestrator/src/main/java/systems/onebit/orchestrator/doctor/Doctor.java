@@ -67,9 +67,22 @@ public final class Doctor {
 
     private CheckResult podman() {
         return EngineLocator.findPodman(env)
-                .map(p -> CheckResult.ok("podman", "found at " + p))
+                .map(p -> CheckResult.ok("podman", version(p) + " at " + p))
                 .orElse(CheckResult.fail("podman", "podman is not on PATH",
                         "install it: `sudo dnf install podman` (Fedora) or `sudo apt install podman` (Debian/Ubuntu)"));
+    }
+
+    private static String version(Path podman) {
+        try {
+            String out = new org.zeroturnaround.exec.ProcessExecutor(podman.toString(), "--version")
+                    .readOutput(true).timeout(5, java.util.concurrent.TimeUnit.SECONDS).execute().outputUTF8().strip();
+            return out.isEmpty() ? "podman" : out;
+        } catch (IOException | java.util.concurrent.TimeoutException e) {
+            return "podman (version unknown: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "podman";
+        }
     }
 
     private CheckResult podmanSocket() {

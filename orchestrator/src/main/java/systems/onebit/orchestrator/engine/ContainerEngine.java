@@ -13,7 +13,7 @@ import java.util.Optional;
  */
 public interface ContainerEngine extends AutoCloseable {
 
-    /** Engine name, version and endpoint, e.g. {@code podman 4.3.1 at unix:///run/podman/podman.sock}. */
+    /** Engine and endpoint, e.g. {@code podman socket at unix:///run/podman/podman.sock}. */
     String describe();
 
     boolean imageExists(String image);

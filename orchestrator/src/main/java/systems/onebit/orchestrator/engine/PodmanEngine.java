@@ -38,13 +38,11 @@ public final class PodmanEngine implements ContainerEngine {
     private final URI endpoint;
     private final DockerClient client;
     private final Runnable onClose;
-    private final String version;
     private final boolean privateService;
 
-    private PodmanEngine(URI endpoint, DockerClient client, String version, Runnable onClose, boolean privateService) {
+    private PodmanEngine(URI endpoint, DockerClient client, Runnable onClose, boolean privateService) {
         this.endpoint = endpoint;
         this.client = client;
-        this.version = version;
         this.onClose = onClose;
         this.privateService = privateService;
     }
@@ -58,19 +56,27 @@ public final class PodmanEngine implements ContainerEngine {
     }
 
     static PodmanEngine connect(URI endpoint, Duration timeout, Runnable onClose, boolean privateService) {
-        DockerClient client = client(endpoint, timeout);
+        DockerClient client = client(endpoint);
         try {
-            String version = client.versionCmd().exec().getVersion();
-            return new PodmanEngine(endpoint, client(endpoint, null), version, onClose, privateService);
-        } catch (RuntimeException e) {
+            // _ping, not /version: Podman takes about a second to answer /version. The ping gets its own
+            // deadline so a wedged service cannot hang the command.
+            java.util.concurrent.CompletableFuture.runAsync(() -> client.pingCmd().exec())
+                    .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return new PodmanEngine(endpoint, client, onClose, privateService);
+        } catch (java.util.concurrent.ExecutionException e) {
             closeQuietly(client);
+            throw unavailable(endpoint, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            closeQuietly(client);
+            throw unavailable(endpoint, new IOException("no answer within " + timeout.toMillis() + " ms"));
+        } catch (InterruptedException e) {
+            closeQuietly(client);
+            Thread.currentThread().interrupt();
             throw unavailable(endpoint, e);
-        } finally {
-            closeQuietly(client);
         }
     }
 
-    private static DockerClient client(URI endpoint, Duration responseTimeout) {
+    private static DockerClient client(URI endpoint) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(endpoint.toString())
                 .withDockerTlsVerify(false)
@@ -79,15 +85,12 @@ public final class PodmanEngine implements ContainerEngine {
                 .dockerHost(endpoint)
                 .maxConnections(16)
                 .connectionTimeout(Duration.ofSeconds(3));
-        if (responseTimeout != null) {
-            http.responseTimeout(responseTimeout);
-        }
         return DockerClientImpl.getInstance(config, http.build());
     }
 
     @Override
     public String describe() {
-        return "podman " + version + " at " + endpoint;
+        return "podman socket at " + endpoint;
     }
 
     public URI endpoint() {

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.engine.ContainerEngine;
@@ -38,16 +39,17 @@ public final class ToolboxService {
 
     private static final byte[] GGUF_MAGIC = {'G', 'G', 'U', 'F'};
 
-    private final ManifestCatalog catalog;
+    private final Supplier<ManifestCatalog> catalog;
     private final ContainerEngine engine;
     private final HostPaths host;
     private final ProcessLimits limits;
 
     /**
+     * @param catalog the flavors, loaded only when a command needs them
      * @param host   where device nodes are looked up
      * @param limits this process's limits, the ceiling for container ulimits without CAP_SYS_RESOURCE
      */
-    public ToolboxService(ManifestCatalog catalog, ContainerEngine engine, HostPaths host, ProcessLimits limits) {
+    public ToolboxService(Supplier<ManifestCatalog> catalog, ContainerEngine engine, HostPaths host, ProcessLimits limits) {
         this.catalog = catalog;
         this.engine = engine;
         this.host = host;
@@ -62,7 +64,7 @@ public final class ToolboxService {
     }
 
     public Created create(CreateRequest request) {
-        ToolboxManifest manifest = catalog.get(request.flavor());
+        ToolboxManifest manifest = catalog.get().get(request.flavor());
         validateName(request.name());
         List<DeviceMapping> devices = devicesFor(manifest);
         Path model = checkModel(request.model());

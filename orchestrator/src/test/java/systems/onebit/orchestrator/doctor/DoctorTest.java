@@ -44,7 +44,7 @@ class DoctorTest {
         write("sys/class/drm/card1/device/mem_info_vram_total", Long.toString(512L << 20) + "\n");
         write("sys/class/drm/card1-eDP-1/status", "connected\n");
         bin = Files.createDirectories(root.resolve("usr/bin"));
-        Path podman = Files.writeString(bin.resolve("podman"), "#!/bin/sh\n");
+        Path podman = Files.writeString(bin.resolve("podman"), "#!/bin/sh\necho podman version 5.4.0\n");
         podman.toFile().setExecutable(true);
     }
 
@@ -72,6 +72,7 @@ class DoctorTest {
         assertThat(Doctor.anyFailed(results)).isFalse();
         assertThat(check(results, "gpu-memory").detail()).contains("GTT 124.0 GiB", "VRAM 512 MiB");
         assertThat(check(results, "gpu-render-node").detail()).isEqualTo("/dev/dri/renderD128");
+        assertThat(check(results, "podman").detail()).isEqualTo("podman version 5.4.0 at " + bin.resolve("podman"));
     }
 
     @Test
