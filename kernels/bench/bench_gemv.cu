@@ -1,0 +1,132 @@
+// GEMV benchmark (CUDA): the card's streaming-read bandwidth, then each format's GEMV at LLM shapes with a
+// cold cache (weight copies rotated well beyond L2), median of repeats. Prints one line per result:
+//   STREAM <GB/s>
+//   GEMV <format> <M> <K> <microseconds> <GB/s>
+// bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
+// and writes the table.
+//   bench_gemv [repeats]
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../tests/common.hpp"
+#include "../tests/gpu_util.hpp"
+#include "onebit/kernels.hpp"
+#include "onebit/reference.hpp"
+
+using namespace onebit;
+
+namespace {
+
+constexpr size_t kRotateBytes = 1ull << 30;  // >= 1 GiB of distinct weights per shape: L2 is 50 MB
+
+__global__ void read_kernel(const int4* __restrict__ p, size_t n, int* out) {
+    int acc = 0;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        const int4 v = __ldg(p + i);
+        acc ^= v.x ^ v.y ^ v.z ^ v.w;
+    }
+    if (acc == 0x12345678) {
+        *out = acc;  // keeps the loads alive
+    }
+}
+
+template <class F>
+double median_ms(int repeats, int per_repeat, F&& launch) {
+    cudaEvent_t a, b;
+    cudaEventCreate(&a);
+    cudaEventCreate(&b);
+    std::vector<double> ms;
+    int i = 0;
+    for (int r = 0; r < repeats; r++) {
+        cudaEventRecord(a);
+        for (int k = 0; k < per_repeat; k++) {
+            launch(i++);
+        }
+        cudaEventRecord(b);
+        cudaEventSynchronize(b);
+        float t = 0;
+        cudaEventElapsedTime(&t, a, b);
+        ms.push_back(t / per_repeat);
+    }
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+double streaming_bandwidth(int repeats) {
+    const size_t bytes = 2ull << 30;
+    int4* p;
+    int* out;
+    GPU_CHECK(cudaMalloc(&p, bytes));
+    GPU_CHECK(cudaMalloc(&out, 4));
+    GPU_CHECK(cudaMemset(p, 1, bytes));
+    int sms = 0;
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+    const size_t n = bytes / sizeof(int4);
+    double best = 0;
+    for (int blocks_per_sm : {4, 8, 16, 32}) {
+        const double ms = median_ms(repeats, 3, [&](int) { read_kernel<<<sms * blocks_per_sm, 256>>>(p, n, out); });
+        best = std::max(best, bytes / (ms * 1e-3) / 1e9);
+    }
+    GPU_CHECK(cudaGetLastError());
+    cudaFree(p);
+    cudaFree(out);
+    return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int repeats = argc > 1 ? std::atoi(argv[1]) : 20;
+    cudaDeviceProp prop;
+    GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
+    const double stream = streaming_bandwidth(repeats);
+    std::printf("DEVICE %s L2=%dMB\n", prop.name, prop.l2CacheSize >> 20);
+
+    std::printf("STREAM %.1f\n", stream);
+    const long shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}, {4096, 4096},
+                              {14336, 4096}, {4096, 14336}, {128256, 4096}};
+    for (const auto& s : shapes) {
+        const long M = s[0], K = s[1];
+        for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+            const size_t bytes = ref::row_bytes(f, K) * M;
+            const int copies = (int)std::max<size_t>(2, (kRotateBytes + bytes - 1) / bytes);
+            std::vector<uint8_t*> w(copies);
+            // Real blocks: random rows quantized by the reference, repeated.
+            std::vector<uint8_t> host(ref::row_bytes(f, K) * 64);
+            const auto x = testing::random_floats(11, K * 64, 0.02f);
+            for (int r = 0; r < 64; r++) ref::quantize_row(f, x.data() + r * K, host.data() + r * ref::row_bytes(f, K), K);
+            for (auto& p : w) {
+                GPU_CHECK(cudaMalloc(&p, bytes));
+                for (size_t off = 0; off < bytes; off += host.size()) {
+                    GPU_CHECK(cudaMemcpy(p + off, host.data(), std::min(host.size(), bytes - off), cudaMemcpyHostToDevice));
+                }
+            }
+            float *xf, *y;
+            ActBlock* act;
+            GPU_CHECK(cudaMalloc(&xf, K * 4));
+            GPU_CHECK(cudaMalloc(&y, M * 4));
+            GPU_CHECK(cudaMalloc(&act, K / QK_K * sizeof(ActBlock)));
+            const auto xv = testing::random_floats(12, K);
+            GPU_CHECK(cudaMemcpy(xf, xv.data(), K * 4, cudaMemcpyHostToDevice));
+            gpu::quantize_activations(f, xf, act, K, 1);
+            auto run = [&](int i) { gpu::gemv(f, w[i % copies], act, y, M, K, 1); };
+            for (int i = 0; i < 3; i++) run(i);
+            GPU_CHECK(cudaDeviceSynchronize());
+            const double ms = median_ms(repeats, 10, run);
+            GPU_CHECK(cudaGetLastError());
+            const double gbs = (bytes + K / QK_K * sizeof(ActBlock) + M * 4) / (ms * 1e-3) / 1e9;
+            std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
+            std::fflush(stdout);
+            for (auto p : w) cudaFree(p);
+            cudaFree(xf);
+            cudaFree(y);
+            cudaFree(act);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,152 @@
+// GPU kernels against the CPU reference: activation quantization and dequantization bit-exact, GEMV and
+// small-batch GEMM within 1e-5 relative of the double-precision reference on the same int8 activations.
+// Edge cases: TQ2_0 code 3, TQ1_0 bytes >= 243 (every byte value appears in the random rows), d = 0 blocks,
+// row counts that are not a multiple of the 8-row tile, and K that is not a multiple of 256 (rejected).
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "gpu_util.hpp"
+#include "onebit/kernels.hpp"
+#include "onebit/reference.hpp"
+
+using namespace onebit;
+using onebit::testing::DeviceBuffer;
+using onebit::testing::Lcg;
+
+namespace {
+
+onebit::testing::Tally t;
+
+// Random rows: either quantized from random floats, or raw random bytes with sane scales (so every code and
+// every byte value 0..255 occurs), with some blocks' d set to 0.
+std::vector<uint8_t> make_weights(Format f, long M, long K, uint64_t seed, bool raw) {
+    const size_t rb = ref::row_bytes(f, K);
+    std::vector<uint8_t> w(M * rb);
+    Lcg rng(seed);
+    if (!raw) {
+        const auto x = onebit::testing::random_floats(seed, M * K, 0.02f);
+        for (long r = 0; r < M; r++) {
+            ref::quantize_row(f, x.data() + r * K, w.data() + r * rb, K);
+        }
+    } else {
+        for (auto& b : w) {
+            b = (uint8_t)rng.next();
+        }
+    }
+    const int bytes = ref::block_bytes(f);
+    const int d_offset = f == Format::TQ2_0 ? 64 : f == Format::TQ1_0 ? 52 : 0;
+    for (size_t blk = 0; blk < w.size() / bytes; blk++) {
+        const float d = (blk % 17 == 5) ? 0.0f : (raw ? 0.001f + (rng.next() % 1000) * 1e-5f : -1.0f);
+        if (d >= 0.0f) {
+            const ggml_half h = float_to_half(d);
+            std::memcpy(&w[blk * bytes + d_offset], &h, 2);
+        }
+    }
+    return w;
+}
+
+void check_shape(Format f, long M, long K, int batch, bool raw) {
+    const std::string what = std::string(name(f)) + " M=" + std::to_string(M) + " K=" + std::to_string(K) + " B=" +
+                             std::to_string(batch) + (raw ? " raw" : " quantized");
+    const auto w = make_weights(f, M, K, 7 + M * 31 + K + batch, raw);
+    const auto x = onebit::testing::random_floats(99 + K + batch, K * batch, 2.5f);
+
+    std::vector<ActBlock> act(batch * K / QK_K);
+    for (int j = 0; j < batch; j++) {
+        ref::quantize_activations(f, x.data() + j * K, act.data() + j * K / QK_K, K);
+    }
+    DeviceBuffer<float> dx(x.size());
+    dx.upload(x);
+    DeviceBuffer<ActBlock> dact(act.size());
+    gpu::quantize_activations(f, dx.ptr, dact.ptr, K, batch);
+    GPU_CHECK(gpuDeviceSynchronize());
+    const auto gact = dact.download();
+    t.check(std::memcmp(gact.data(), act.data(), act.size() * sizeof(ActBlock)) == 0,
+            what + ": activation quantization is bit-exact");
+
+    DeviceBuffer<uint8_t> dw(w.size());
+    dw.upload(w);
+    DeviceBuffer<float> dy(M * batch);
+    gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch);
+    GPU_CHECK(gpuGetLastError());
+    GPU_CHECK(gpuDeviceSynchronize());
+    const auto y = dy.download();
+    int bad = 0;
+    double worst = 0.0;
+    for (int j = 0; j < batch; j++) {
+        const auto expect = ref::gemv(f, w.data(), act.data() + j * K / QK_K, M, K);
+        for (long r = 0; r < M; r++) {
+            const double e = expect[r], g = y[j * M + r];
+            const double rel = e == 0.0 ? std::fabs(g) : std::fabs(g - e) / std::fabs(e);
+            worst = std::max(worst, rel);
+            if (!(rel <= 1e-5)) {
+                if (bad++ < 3) {
+                    std::printf("  %s: row %ld vector %d: gpu %.9g ref %.9g\n", what.c_str(), r, j, g, e);
+                }
+            }
+        }
+    }
+    t.check(bad == 0, what + ": GEMV within 1e-5 relative (worst " + std::to_string(worst) + ")");
+
+    if (batch == 1) {
+        DeviceBuffer<uint16_t> dh(M * K);
+        gpu::dequantize_f16(f, dw.ptr, dh.ptr, M, K);
+        GPU_CHECK(gpuDeviceSynchronize());
+        const auto h = dh.download();
+        std::vector<ggml_half> expect(M * K);
+        const size_t rb = ref::row_bytes(f, K);
+        for (long r = 0; r < M; r++) {
+            ref::dequantize_row_f16(f, w.data() + r * rb, expect.data() + r * K, K);
+        }
+        t.check(std::memcmp(h.data(), expect.data(), expect.size() * 2) == 0, what + ": dequantization to f16 is bit-exact");
+    }
+}
+
+void rejects_bad_shapes() {
+    for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+        bool threw = false;
+        try {
+            gpu::gemv(f, nullptr, nullptr, nullptr, 8, 300, 1);
+        } catch (const std::invalid_argument&) {
+            threw = true;
+        }
+        t.check(threw, std::string(name(f)) + ": gemv rejects K = 300");
+        threw = false;
+        try {
+            gpu::gemv(f, nullptr, nullptr, nullptr, 8, 512, 9);
+        } catch (const std::invalid_argument&) {
+            threw = true;
+        }
+        t.check(threw, std::string(name(f)) + ": gemv rejects a batch of 9");
+        threw = false;
+        try {
+            gpu::dequantize_f16(f, nullptr, nullptr, 8, 1000);
+        } catch (const std::invalid_argument&) {
+            threw = true;
+        }
+        t.check(threw, std::string(name(f)) + ": dequantize rejects K = 1000");
+    }
+}
+
+}  // namespace
+
+int main() {
+    rejects_bad_shapes();
+    for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+        for (bool raw : {false, true}) {
+            check_shape(f, 1, 256, 1, raw);
+            check_shape(f, 13, 512, 1, raw);
+            check_shape(f, 67, 2560, 1, raw);
+            check_shape(f, 261, 6912, 1, raw);
+            check_shape(f, 37, 14336, 1, raw);
+        }
+        for (int batch = 2; batch <= 8; batch++) {
+            check_shape(f, 29, 2560, batch, true);
+        }
+    }
+    return t.finish();
+}
