@@ -1,5 +1,6 @@
-// Per-format device decoders. A block is cut into "units": one 32-bit word of packed weights each
-// (TQ2_0: 16 units of 16 weights; TQ1_0: 12 of 20 weights + 1 of 16 (qh); Q1_0: 4 of 32).
+// Per-format device decoders. Each lane of a warp takes a contiguous window of one block (TQ2_0 and TQ1_0: four
+// lanes per block; Q1_0: one lane per block), so per-block work (scales, offsets, the double-precision scaling)
+// is done once per lane and block, and a warp iteration reads a contiguous run of blocks.
 #pragma once
 
 #include "onebit/formats.hpp"
@@ -7,100 +8,120 @@
 
 namespace onebit::dev {
 
-// Reads 4 bytes at a 2-byte-aligned address with two aligned loads; never reads a word it does not need.
-__device__ __forceinline__ uint32_t load_u32(const uint8_t* p) {
+// NW little-endian words starting at a 2-byte-aligned address: NW + 1 aligned loads and funnel shifts. The extra
+// word shares its first bytes with the window, so it lies inside the allocation.
+template <int NW>
+__device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW]) {
     const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
     const uint32_t* base = reinterpret_cast<const uint32_t*>(addr & ~uintptr_t(3));
     const uint32_t shift = (uint32_t)(addr & 3) * 8;
-    const uint32_t lo = __ldg(base);
-    return shift ? funnel_r(lo, __ldg(base + 1), shift) : lo;
+    uint32_t raw[NW + 1];
+#pragma unroll
+    for (int i = 0; i <= NW; i++) {
+        raw[i] = __ldg(base + i);
+    }
+#pragma unroll
+    for (int i = 0; i < NW; i++) {
+        w[i] = funnel_r(raw[i], raw[i + 1], shift);
+    }
 }
 
 __device__ __forceinline__ int ld_act(const int8_t* p) {
     return __ldg(reinterpret_cast<const int*>(p));
 }
 
-// Per byte of w: trit n of llama.cpp's base-3 code, ((uint8)(b * 3^n) * 3) >> 8, as 4 packed bytes.
-// Two bytes at a time sit in 16-bit lanes so the products cannot carry into a neighbour.
-template <int POW3>
-__device__ __forceinline__ int trits(uint32_t even, uint32_t odd) {
-    const uint32_t qe = ((even * POW3) & 0x00ff00ffu) * 3u;
-    const uint32_t qo = ((odd * POW3) & 0x00ff00ffu) * 3u;
-    return (int)(((qe >> 8) & 0x00030003u) | (qo & 0x03000300u));
+__device__ __forceinline__ float load_half(const uint8_t* p) {
+    return half_bits_to_float(__ldg(reinterpret_cast<const unsigned short*>(p)));
+}
+
+// Dot product of the 5 (or 4) trits of each byte of w with 5 (or 4) activation words. llama.cpp decodes trit n of
+// byte b as ((uint8)(b * 3^n) * 3) >> 8; iterating t = q * 3, trit = t >> 8, q = t & 0xff gives the same digits.
+// Two bytes at a time sit in 16-bit lanes so nothing carries into a neighbour.
+template <int TRITS>
+__device__ __forceinline__ int trit_dot(uint32_t w, const int8_t* a, int s) {
+    uint32_t qe = w & 0x00ff00ffu;
+    uint32_t qo = (w >> 8) & 0x00ff00ffu;
+#pragma unroll
+    for (int n = 0; n < TRITS; n++) {
+        const uint32_t te = qe * 3u, to = qo * 3u;
+        // bytes 1 and 3 of te and to hold the trits of bytes 0, 2 and 1, 3 of w
+        const uint32_t codes = __byte_perm(te, to, 0x7351);  // each byte is t >> 8, 0..2
+        s = dot4((int)codes, ld_act(a + 4 * n), s);
+        qe = te & 0x00ff00ffu;
+        qo = to & 0x00ff00ffu;
+    }
+    return s;
 }
 
 struct TQ2_0 {
     static constexpr Format kFormat = Format::TQ2_0;
-    static constexpr int QK = 256, BYTES = 66, UNITS = 16, D_OFFSET = 64;
-    // Activation elements per unit, in the layout of act_position (16 bytes per unit).
-    __device__ static __forceinline__ int act_offset(int part) { return part * 16; }
-    __device__ static __forceinline__ uint32_t load(const uint8_t* blk, int part) { return load_u32(blk + part * 4); }
-    // Sum of code * activation over the unit (codes 0..3; the block's -1 offset is subtracted separately).
-    __device__ static __forceinline__ int dot(uint32_t w, const int8_t* a) {
-        const int4 av = __ldg(reinterpret_cast<const int4*>(a));
-        int s = dot4((int)(w & 0x03030303u), av.x, 0);
-        s = dot4((int)((w >> 2) & 0x03030303u), av.y, s);
-        s = dot4((int)((w >> 4) & 0x03030303u), av.z, s);
-        return dot4((int)((w >> 6) & 0x03030303u), av.w, s);
+    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4;
+    // Lane `sub` takes qs words 4sub..4sub+3 (64 weights); integer values are code - 1, so the block's
+    // activation sum is subtracted once (by sub 0).
+    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
+        load_window<4>(blk + 16 * sub, w);
     }
-    // Integer value = code - 1: subtract the activation sum of the whole block once.
-    __device__ static __forceinline__ int offset(const ActBlock& a, int) { return a.sum[0] + a.sum[1]; }
-    static constexpr int kScale = 1;
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int sub) {
+        const int4* av = reinterpret_cast<const int4*>(a.qs + within + 64 * sub);
+        int s = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            const int4 x = __ldg(av + u);
+            s = dot4((int)(w[u] & 0x03030303u), x.x, s);
+            s = dot4((int)((w[u] >> 2) & 0x03030303u), x.y, s);
+            s = dot4((int)((w[u] >> 4) & 0x03030303u), x.z, s);
+            s = dot4((int)((w[u] >> 6) & 0x03030303u), x.w, s);
+        }
+        return s;
+    }
 };
 
 struct TQ1_0 {
     static constexpr Format kFormat = Format::TQ1_0;
-    static constexpr int QK = 256, BYTES = 54, UNITS = 13, D_OFFSET = 52;
-    __device__ static __forceinline__ int act_offset(int part) { return part * 20; }
-    __device__ static __forceinline__ uint32_t load(const uint8_t* blk, int part) { return load_u32(blk + part * 4); }
-    __device__ static __forceinline__ int dot(uint32_t w, const int8_t* a, int part) {
-        const uint32_t even = w & 0x00ff00ffu, odd = (w >> 8) & 0x00ff00ffu;
-        int s = dot4(trits<1>(even, odd), ld_act(a), 0);
-        s = dot4(trits<3>(even, odd), ld_act(a + 4), s);
-        s = dot4(trits<9>(even, odd), ld_act(a + 8), s);
-        s = dot4(trits<27>(even, odd), ld_act(a + 12), s);
-        if (part < 12) {  // qs bytes hold a fifth trit; qh bytes hold four
-            s = dot4(trits<81>(even, odd), ld_act(a + 16), s);
+    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4;
+    // Lanes 0..2 take qs words 3sub..3sub+2 (60 weights); lane 3 takes qs words 9..11 and the qh word (76).
+    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
+        load_window<4>(blk + 12 * sub, w);
+    }
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int sub) {
+        const int8_t* av = a.qs + within + 60 * sub;
+        int s = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
+#pragma unroll
+        for (int u = 0; u < 3; u++) {
+            s = trit_dot<5>(w[u], av + 20 * u, s);
+        }
+        if (sub == 3) {
+            s = trit_dot<4>(w[3], av + 60, s);
         }
         return s;
     }
-    __device__ static __forceinline__ int offset(const ActBlock& a, int) { return a.sum[0] + a.sum[1]; }
-    static constexpr int kScale = 1;
 };
 
 struct Q1_0 {
     static constexpr Format kFormat = Format::Q1_0;
-    static constexpr int QK = 128, BYTES = 18, UNITS = 4, D_OFFSET = 0;
-    __device__ static __forceinline__ int act_offset(int part) { return part * 32; }
-    __device__ static __forceinline__ uint32_t load(const uint8_t* blk, int part) { return load_u32(blk + 2 + part * 4); }
-    // Sum of bit * activation; the value is 2*bit - 1.
-    __device__ static __forceinline__ int dot(uint32_t w, const int8_t* a) {
-        const int4 a0 = __ldg(reinterpret_cast<const int4*>(a));
-        const int4 a1 = __ldg(reinterpret_cast<const int4*>(a + 16));
-        int s = dot4((int)(w & 0x01010101u), a0.x, 0);
-        s = dot4((int)((w >> 1) & 0x01010101u), a0.y, s);
-        s = dot4((int)((w >> 2) & 0x01010101u), a0.z, s);
-        s = dot4((int)((w >> 3) & 0x01010101u), a0.w, s);
-        s = dot4((int)((w >> 4) & 0x01010101u), a1.x, s);
-        s = dot4((int)((w >> 5) & 0x01010101u), a1.y, s);
-        s = dot4((int)((w >> 6) & 0x01010101u), a1.z, s);
-        return dot4((int)((w >> 7) & 0x01010101u), a1.w, s);
+    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1;
+    // One lane per block: 4 qs words; value = 2 * bit - 1.
+    __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
+        load_window<4>(blk + 2, w);
     }
-    __device__ static __forceinline__ int offset(const ActBlock& a, int half) { return a.sum[half]; }
-    static constexpr int kScale = 2;
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int) {
+        const int4* av = reinterpret_cast<const int4*>(a.qs + within);
+        int s = 0;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            const int4 x0 = __ldg(av + 2 * u);
+            const int4 x1 = __ldg(av + 2 * u + 1);
+            s = dot4((int)(w[u] & 0x01010101u), x0.x, s);
+            s = dot4((int)((w[u] >> 1) & 0x01010101u), x0.y, s);
+            s = dot4((int)((w[u] >> 2) & 0x01010101u), x0.z, s);
+            s = dot4((int)((w[u] >> 3) & 0x01010101u), x0.w, s);
+            s = dot4((int)((w[u] >> 4) & 0x01010101u), x1.x, s);
+            s = dot4((int)((w[u] >> 5) & 0x01010101u), x1.y, s);
+            s = dot4((int)((w[u] >> 6) & 0x01010101u), x1.z, s);
+            s = dot4((int)((w[u] >> 7) & 0x01010101u), x1.w, s);
+        }
+        return 2 * s - __ldg(&a.sum[within / 128]);
+    }
 };
-
-template <class F>
-__device__ __forceinline__ int unit_dot(uint32_t w, const int8_t* a, int part) {
-    if constexpr (F::kFormat == Format::TQ1_0) {
-        return F::dot(w, a, part);
-    } else {
-        return F::dot(w, a);
-    }
-}
-
-__device__ __forceinline__ float load_half(const uint8_t* p) {
-    return half_bits_to_float(__ldg(reinterpret_cast<const unsigned short*>(p)));
-}
 
 }  // namespace onebit::dev

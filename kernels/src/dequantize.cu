@@ -10,6 +10,12 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// 32-bit words of packed weights per block: TQ2_0 16, TQ1_0 13 (12 qs + qh), Q1_0 4.
+template <class F>
+struct Units {
+    static constexpr int value = F::kFormat == Format::TQ2_0 ? 16 : F::kFormat == Format::TQ1_0 ? 13 : 4;
+};
+
 __device__ __forceinline__ unsigned short f2h(float v) {
     return __half_as_ushort(__float2half_rn(v));
 }
@@ -26,13 +32,16 @@ dequant_kernel(const uint8_t* __restrict__ w, unsigned short* __restrict__ out, 
     if (t >= total_units) {
         return;
     }
-    const long blk_index = t / F::UNITS;  // over all rows
-    const int part = (int)(t % F::UNITS);
+    const long blk_index = t / Units<F>::value;  // over all rows
+    const int part = (int)(t % Units<F>::value);
     const long row = blk_index / nb_row;
     const long b = blk_index % nb_row;
     const uint8_t* blk = w + blk_index * F::BYTES;
     const float d = dev::load_half(blk + F::D_OFFSET);
-    const uint32_t word = F::load(blk, part);
+    const int offset = F::kFormat == Format::Q1_0 ? 2 : 0;  // qs follows d in Q1_0
+    uint32_t one[1];
+    dev::load_window<1>(blk + offset + 4 * part, one);
+    const uint32_t word = one[0];
     unsigned short* o = out + row * K + b * F::QK;
     for (int k = 0; k < 4; k++) {
         const uint32_t byte = (word >> (8 * k)) & 0xffu;
@@ -68,7 +77,7 @@ dequant_kernel(const uint8_t* __restrict__ w, unsigned short* __restrict__ out, 
 template <class F>
 void launch(const uint8_t* w, uint16_t* out, long M, long K) {
     const long nb_row = K / F::QK;
-    const long total = M * nb_row * F::UNITS;
+    const long total = M * nb_row * Units<F>::value;
     dequant_kernel<F><<<(unsigned)((total + kThreads - 1) / kThreads), kThreads>>>(w, out, total, nb_row, K);
 }
 

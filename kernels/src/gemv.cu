@@ -1,7 +1,7 @@
 // GEMV and small-batch GEMM (2-8 vectors, weights read once) over llama.cpp TQ2_0 / TQ1_0 / Q1_0 rows.
-// One warp per row; lanes walk the row's units (32-bit words of packed weights) so consecutive lanes read
-// consecutive words; integer dot products per unit, scaled and accumulated in double (exact per block, so the
-// result matches a double reference to float rounding), then one warp reduction per row.
+// One warp per row; each lane takes a contiguous window of a block (see decode.hpp), so a warp iteration reads a
+// contiguous run of blocks. Integer dot products per lane and block are scaled and accumulated in double (exact
+// per block, so the result matches a double reference to float rounding), then one warp reduction per row.
 #include <stdexcept>
 #include <string>
 
@@ -22,31 +22,28 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
     if (row >= M) {
         return;
     }
+    constexpr int kBlocksPerIter = kWarp / F::LANES;
     const int nb = (int)(K / F::QK);
     const long act_blocks = K / QK_K;
+    const int sub = lane % F::LANES;
     const uint8_t* rowp = w + (size_t)row * nb * F::BYTES;
     double acc[B];
 #pragma unroll
     for (int j = 0; j < B; j++) {
         acc[j] = 0.0;
     }
-    const int units = nb * F::UNITS;
-#pragma unroll 4
-    for (int u = lane; u < units; u += kWarp) {
-        const int b = u / F::UNITS;
-        const int part = u - b * F::UNITS;
+#pragma unroll 2
+    for (int b = lane / F::LANES; b < nb; b += kBlocksPerIter) {
         const uint8_t* blk = rowp + (size_t)b * F::BYTES;
-        const uint32_t packed = F::load(blk, part);
+        uint32_t packed[4];
+        F::load(blk, sub, packed);
         const double dw = (double)dev::load_half(blk + F::D_OFFSET);
         const int ab = (b * F::QK) / QK_K;
         const int within = (b * F::QK) % QK_K;
 #pragma unroll
         for (int j = 0; j < B; j++) {
             const ActBlock& a = act[j * act_blocks + ab];
-            int isum = F::kScale * dev::unit_dot<F>(packed, a.qs + within + F::act_offset(part), part);
-            if (part == 0) {
-                isum -= F::offset(a, within / 128);
-            }
+            const int isum = F::dot(packed, a, within, sub);
             acc[j] = fma(dw * (double)__ldg(&a.d), (double)isum, acc[j]);
         }
     }
