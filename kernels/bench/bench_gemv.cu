@@ -4,7 +4,7 @@
 //   GEMV <format> <M> <K> <microseconds> <GB/s>
 // bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
 // and writes the table.
-//   bench_gemv [repeats]
+//   bench_gemv [repeats [format M K]]     (the optional filter runs one case, e.g. for a profiler)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -82,9 +82,11 @@ double streaming_bandwidth(int repeats) {
 
 int main(int argc, char** argv) {
     const int repeats = argc > 1 ? std::atoi(argv[1]) : 20;
+    const std::string only_format = argc > 4 ? argv[2] : "";
+    const long only_m = argc > 4 ? std::atol(argv[3]) : 0, only_k = argc > 4 ? std::atol(argv[4]) : 0;
     cudaDeviceProp prop;
     GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
-    const double stream = streaming_bandwidth(repeats);
+    const double stream = argc > 4 ? 0.0 : streaming_bandwidth(repeats);
     std::printf("DEVICE %s L2=%dMB\n", prop.name, prop.l2CacheSize >> 20);
 
     std::printf("STREAM %.1f\n", stream);
@@ -93,6 +95,9 @@ int main(int argc, char** argv) {
     for (const auto& s : shapes) {
         const long M = s[0], K = s[1];
         for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+            if (!only_format.empty() && (only_format != name(f) || only_m != M || only_k != K)) {
+                continue;
+            }
             const size_t bytes = ref::row_bytes(f, K) * M;
             const int copies = (int)std::max<size_t>(2, (kRotateBytes + bytes - 1) / bytes);
             std::vector<uint8_t*> w(copies);

@@ -1,6 +1,7 @@
 // Per-format device decoders. Each lane of a warp takes a contiguous window of one block (TQ2_0 and TQ1_0: four
 // lanes per block; Q1_0: one lane per block), so per-block work (scales, offsets, the double-precision scaling)
-// is done once per lane and block, and a warp iteration reads a contiguous run of blocks.
+// is done once per lane and block, and a warp iteration reads a contiguous run of blocks. A warp handles several
+// The GEMV first copies each row chunk into shared memory with 16-byte loads, so many bytes are in flight.
 #pragma once
 
 #include "onebit/formats.hpp"
@@ -10,6 +11,7 @@ namespace onebit::dev {
 
 // NW little-endian words starting at a 2-byte-aligned address: NW + 1 aligned loads and funnel shifts. The extra
 // word shares its first bytes with the window, so it lies inside the allocation.
+// Works on global and shared memory alike (the GEMV reads weights from its shared-memory stage).
 template <int NW>
 __device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW]) {
     const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
@@ -18,7 +20,7 @@ __device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW])
     uint32_t raw[NW + 1];
 #pragma unroll
     for (int i = 0; i <= NW; i++) {
-        raw[i] = __ldg(base + i);
+        raw[i] = base[i];
     }
 #pragma unroll
     for (int i = 0; i < NW; i++) {
@@ -31,14 +33,14 @@ __device__ __forceinline__ int ld_act(const int8_t* p) {
 }
 
 __device__ __forceinline__ float load_half(const uint8_t* p) {
-    return half_bits_to_float(__ldg(reinterpret_cast<const unsigned short*>(p)));
+    return half_bits_to_float(*reinterpret_cast<const unsigned short*>(p));
 }
 
 // Dot product of the 5 (or 4) trits of each byte of w with 5 (or 4) activation words. llama.cpp decodes trit n of
 // byte b as ((uint8)(b * 3^n) * 3) >> 8; iterating t = q * 3, trit = t >> 8, q = t & 0xff gives the same digits.
 // Two bytes at a time sit in 16-bit lanes so nothing carries into a neighbour.
 template <int TRITS>
-__device__ __forceinline__ int trit_dot(uint32_t w, const int8_t* a, int s) {
+__device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
     uint32_t qe = w & 0x00ff00ffu;
     uint32_t qo = (w >> 8) & 0x00ff00ffu;
 #pragma unroll
@@ -46,31 +48,44 @@ __device__ __forceinline__ int trit_dot(uint32_t w, const int8_t* a, int s) {
         const uint32_t te = qe * 3u, to = qo * 3u;
         // bytes 1 and 3 of te and to hold the trits of bytes 0, 2 and 1, 3 of w
         const uint32_t codes = __byte_perm(te, to, 0x7351);  // each byte is t >> 8, 0..2
-        s = dot4((int)codes, ld_act(a + 4 * n), s);
+        s = dot4((int)codes, a[n], s);
         qe = te & 0x00ff00ffu;
         qo = to & 0x00ff00ffu;
     }
     return s;
 }
 
+// Each format: load(blk, sub, w) reads the lane's window of weights; load_act(a, within, sub, x) reads the
+// matching activations once (they are reused for every row the warp handles); dot(w, x) is the lane's integer
+// sum of weight value * activation, the block offset included.
 struct TQ2_0 {
     static constexpr Format kFormat = Format::TQ2_0;
-    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4;
+    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4, CHUNK = 32;
     // Lane `sub` takes qs words 4sub..4sub+3 (64 weights); integer values are code - 1, so the block's
     // activation sum is subtracted once (by sub 0).
+    struct Act {
+        int4 x[4];
+        int offset;
+    };
     __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
         load_window<4>(blk + 16 * sub, w);
     }
-    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int sub) {
+    __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within + 64 * sub);
-        int s = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            const int4 x = __ldg(av + u);
-            s = dot4((int)(w[u] & 0x03030303u), x.x, s);
-            s = dot4((int)((w[u] >> 2) & 0x03030303u), x.y, s);
-            s = dot4((int)((w[u] >> 4) & 0x03030303u), x.z, s);
-            s = dot4((int)((w[u] >> 6) & 0x03030303u), x.w, s);
+            x.x[u] = __ldg(av + u);
+        }
+        x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
+    }
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
+        int s = x.offset;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            s = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s);
+            s = dot4((int)((w[u] >> 2) & 0x03030303u), x.x[u].y, s);
+            s = dot4((int)((w[u] >> 4) & 0x03030303u), x.x[u].z, s);
+            s = dot4((int)((w[u] >> 6) & 0x03030303u), x.x[u].w, s);
         }
         return s;
     }
@@ -78,39 +93,63 @@ struct TQ2_0 {
 
 struct TQ1_0 {
     static constexpr Format kFormat = Format::TQ1_0;
-    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4;
+    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4, CHUNK = 32;
     // Lanes 0..2 take qs words 3sub..3sub+2 (60 weights); lane 3 takes qs words 9..11 and the qh word (76).
+    struct Act {
+        int x[19];
+        int offset;
+    };
     __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
         load_window<4>(blk + 12 * sub, w);
     }
-    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int sub) {
+    __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int8_t* av = a.qs + within + 60 * sub;
-        int s = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
+#pragma unroll
+        for (int i = 0; i < 15; i++) {
+            x.x[i] = ld_act(av + 4 * i);
+        }
+#pragma unroll
+        for (int i = 15; i < 19; i++) {
+            x.x[i] = sub == 3 ? ld_act(av + 4 * i) : 0;
+        }
+        x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
+    }
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
+        int s = x.offset;
 #pragma unroll
         for (int u = 0; u < 3; u++) {
-            s = trit_dot<5>(w[u], av + 20 * u, s);
+            s = trit_dot<5>(w[u], x.x + 5 * u, s);
         }
-        if (sub == 3) {
-            s = trit_dot<4>(w[3], av + 60, s);
-        }
-        return s;
+        // Lanes 0..2 have zero activations here, so the fourth word adds nothing for them.
+        return trit_dot<4>(w[3], x.x + 15, s);
     }
 };
 
 struct Q1_0 {
     static constexpr Format kFormat = Format::Q1_0;
-    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1;
+    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1, CHUNK = 64;
     // One lane per block: 4 qs words; value = 2 * bit - 1.
+    struct Act {
+        int4 x[8];
+        int offset;
+    };
     __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
         load_window<4>(blk + 2, w);
     }
-    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const ActBlock& a, int within, int) {
+    __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within);
+#pragma unroll
+        for (int u = 0; u < 8; u++) {
+            x.x[u] = __ldg(av + u);
+        }
+        x.offset = -__ldg(&a.sum[within / 128]);
+    }
+    __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
         int s = 0;
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            const int4 x0 = __ldg(av + 2 * u);
-            const int4 x1 = __ldg(av + 2 * u + 1);
+            const int4& x0 = x.x[2 * u];
+            const int4& x1 = x.x[2 * u + 1];
             s = dot4((int)(w[u] & 0x01010101u), x0.x, s);
             s = dot4((int)((w[u] >> 1) & 0x01010101u), x0.y, s);
             s = dot4((int)((w[u] >> 2) & 0x01010101u), x0.z, s);
@@ -120,7 +159,7 @@ struct Q1_0 {
             s = dot4((int)((w[u] >> 6) & 0x01010101u), x1.z, s);
             s = dot4((int)((w[u] >> 7) & 0x01010101u), x1.w, s);
         }
-        return 2 * s - __ldg(&a.sum[within / 128]);
+        return 2 * s + x.offset;
     }
 };
 

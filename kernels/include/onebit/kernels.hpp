@@ -12,7 +12,7 @@ namespace onebit::gpu {
 void quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors);
 
 // y[j*M + r] = dot(row r of w, activation vector j) for j < n_vectors (1 = GEMV; 2..8 = small-batch GEMM,
-// weights read once). w: M rows in llama.cpp block layout.
+// weights read once). w: M rows in llama.cpp block layout, 16-byte aligned.
 void gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors);
 
 // w (M rows) -> f16 values in natural order.

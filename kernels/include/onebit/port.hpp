@@ -84,6 +84,17 @@ __device__ __forceinline__ uint32_t funnel_r(uint32_t lo, uint32_t hi, uint32_t 
     return __funnelshift_r(lo, hi, shift);
 }
 
+// Orders shared-memory accesses among the lanes of a warp.
+__device__ __forceinline__ void warp_sync() {
+#if defined(ONEBIT_GPU_HIP)
+    __builtin_amdgcn_fence(__ATOMIC_RELEASE, "wavefront");
+    __builtin_amdgcn_wave_barrier();
+    __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "wavefront");
+#else
+    __syncwarp();
+#endif
+}
+
 // IEEE binary16 bits to float, in hardware.
 __device__ __forceinline__ float half_bits_to_float(unsigned short bits) {
     return __half2float(__ushort_as_half(bits));
