@@ -119,14 +119,27 @@ int main(int argc, char** argv) {
             const auto xv = testing::random_floats(12, K);
             GPU_CHECK(cudaMemcpy(xf, xv.data(), K * 4, cudaMemcpyHostToDevice));
             gpu::quantize_activations(f, xf, act, K, 1);
-            auto run = [&](int i) { gpu::gemv(f, w[i % copies], act, y, M, K, 1); };
-            for (int i = 0; i < 3; i++) run(i);
-            GPU_CHECK(cudaDeviceSynchronize());
-            const double ms = median_ms(repeats, 10, run);
-            GPU_CHECK(cudaGetLastError());
-            const double gbs = (bytes + K / QK_K * sizeof(ActBlock) + M * 4) / (ms * 1e-3) / 1e9;
-            std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
-            std::fflush(stdout);
+            // The default (GEMV) and each rows-per-warp variant (TUNE), in the same run.
+            for (int rows : {0, 1, 2, 4}) {
+                auto run = [&](int i) {
+                    if (rows == 0) {
+                        gpu::gemv(f, w[i % copies], act, y, M, K, 1);
+                    } else {
+                        gpu::gemv_rows(f, w[i % copies], act, y, M, K, 1, rows);
+                    }
+                };
+                for (int i = 0; i < 3; i++) run(i);
+                GPU_CHECK(cudaDeviceSynchronize());
+                const double ms = median_ms(repeats, 10, run);
+                GPU_CHECK(cudaGetLastError());
+                const double gbs = (bytes + K / QK_K * sizeof(ActBlock) + M * 4) / (ms * 1e-3) / 1e9;
+                if (rows == 0) {
+                    std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
+                } else {
+                    std::printf("TUNE %s %ld %ld rows=%d %.2f %.1f\n", name(f), M, K, rows, ms * 1e3, gbs);
+                }
+                std::fflush(stdout);
+            }
             for (auto p : w) cudaFree(p);
             cudaFree(xf);
             cudaFree(y);

@@ -1,7 +1,7 @@
 // Per-format device decoders. Each lane of a warp takes a contiguous window of one block (TQ2_0 and TQ1_0: four
 // lanes per block; Q1_0: one lane per block), so per-block work (scales, offsets, the double-precision scaling)
 // is done once per lane and block, and a warp iteration reads a contiguous run of blocks. A warp handles several
-// The GEMV first copies each row chunk into shared memory with 16-byte loads, so many bytes are in flight.
+// A warp can handle several rows with the same activation registers.
 #pragma once
 
 #include "onebit/formats.hpp"
@@ -11,7 +11,6 @@ namespace onebit::dev {
 
 // NW little-endian words starting at a 2-byte-aligned address: NW + 1 aligned loads and funnel shifts. The extra
 // word shares its first bytes with the window, so it lies inside the allocation.
-// Works on global and shared memory alike (the GEMV reads weights from its shared-memory stage).
 template <int NW>
 __device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW]) {
     const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
@@ -60,7 +59,7 @@ __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
 // sum of weight value * activation, the block offset included.
 struct TQ2_0 {
     static constexpr Format kFormat = Format::TQ2_0;
-    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4, CHUNK = 32;
+    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4;
     // Lane `sub` takes qs words 4sub..4sub+3 (64 weights); integer values are code - 1, so the block's
     // activation sum is subtracted once (by sub 0).
     struct Act {
@@ -93,7 +92,7 @@ struct TQ2_0 {
 
 struct TQ1_0 {
     static constexpr Format kFormat = Format::TQ1_0;
-    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4, CHUNK = 32;
+    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4;
     // Lanes 0..2 take qs words 3sub..3sub+2 (60 weights); lane 3 takes qs words 9..11 and the qh word (76).
     struct Act {
         int x[19];
@@ -127,7 +126,7 @@ struct TQ1_0 {
 
 struct Q1_0 {
     static constexpr Format kFormat = Format::Q1_0;
-    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1, CHUNK = 64;
+    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1;
     // One lane per block: 4 qs words; value = 2 * bit - 1.
     struct Act {
         int4 x[8];

@@ -1,6 +1,6 @@
 // GEMV and small-batch GEMM (2-8 vectors, weights read once) over llama.cpp TQ2_0 / TQ1_0 / Q1_0 rows.
-// One warp per row. The warp copies a chunk of its row into shared memory with 16-byte loads (many bytes in
-// flight per warp), then each lane takes a contiguous window of a block (see decode.hpp). Integer dot products per lane and block are scaled and accumulated in double (exact
+// One warp per 1, 2 or 4 rows; each lane takes a contiguous window of a block (see decode.hpp), so a warp
+// iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
 #include <stdexcept>
 #include <string>
@@ -13,38 +13,15 @@ namespace {
 
 constexpr int kWarpsPerBlock = 8;
 constexpr int kThreads = kWarpsPerBlock * kWarp;
+// Rows per warp for one vector (activation registers are reused across a warp's rows).
+constexpr int kRowsTQ2_0 = 1, kRowsTQ1_0 = 4, kRowsQ1_0 = 4;
 
-// Copies bytes [begin, end) of the weights (total bytes in all) to dst with 16-byte loads; dst keeps the
-// source's offset within 16 bytes, which the return value points past. Vectors that would cross the end of the
-// weights are read byte by byte.
-__device__ __forceinline__ const uint8_t* stage(const uint8_t* w, size_t total, size_t begin, size_t end,
-                                                uint4* dst, int lane) {
-    const size_t first = begin & ~size_t(15);
-    const size_t vectors = (end - first + 15) / 16;
-    for (size_t v = lane; v < vectors; v += kWarp) {
-        const size_t at = first + v * 16;
-        if (at + 16 <= total) {
-            dst[v] = __ldg(reinterpret_cast<const uint4*>(w + at));
-        } else {
-            uint8_t* d = reinterpret_cast<uint8_t*>(dst + v);
-            for (int k = 0; k < 16; k++) {
-                d[k] = at + k < total ? w[at + k] : 0;
-            }
-        }
-    }
-    warp_sync();
-    return reinterpret_cast<const uint8_t*>(dst) + (begin - first);
-}
-
-template <class F, int B>
+template <class F, int B, int R>
 __global__ void ONEBIT_LAUNCH_BOUNDS(kThreads)
 gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M, long K) {
-    constexpr int kStageVectors = (F::CHUNK * F::BYTES + 15) / 16 + 1;
-    __shared__ uint4 staged[kWarpsPerBlock][kStageVectors];
     const int lane = threadIdx.x % kWarp;
-    const int warp = threadIdx.x / kWarp;
-    const long row = (long)blockIdx.x * kWarpsPerBlock + warp;
-    if (row >= M) {
+    const long row0 = ((long)blockIdx.x * kWarpsPerBlock + threadIdx.x / kWarp) * R;
+    if (row0 >= M) {
         return;
     }
     constexpr int kBlocksPerIter = kWarp / F::LANES;
@@ -52,70 +29,109 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
     const long act_blocks = K / QK_K;
     const int sub = lane % F::LANES;
     const size_t row_bytes = (size_t)nb * F::BYTES;
-    const size_t total = (size_t)M * row_bytes;
-    double acc[B];
+    const uint8_t* rowp = w + row0 * row_bytes;
+    const int rows = (int)min((long)R, M - row0);
+    double acc[R][B];
 #pragma unroll
-    for (int j = 0; j < B; j++) {
-        acc[j] = 0.0;
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int j = 0; j < B; j++) {
+            acc[r][j] = 0.0;
+        }
     }
-    for (int b0 = 0; b0 < nb; b0 += F::CHUNK) {
-        const int count = min(F::CHUNK, nb - b0);
-        const size_t begin = row * row_bytes + (size_t)b0 * F::BYTES;
-        const uint8_t* chunk = stage(w, total, begin, begin + (size_t)count * F::BYTES, staged[warp], lane);
-        for (int bl = lane / F::LANES; bl < count; bl += kBlocksPerIter) {
-            const uint8_t* blk = chunk + bl * F::BYTES;
-            const int b = b0 + bl;
-            uint32_t packed[4];
-            F::load(blk, sub, packed);
-            const double dw = (double)dev::load_half(blk + F::D_OFFSET);
-            const int ab = (b * F::QK) / QK_K;
-            const int within = (b * F::QK) % QK_K;
+    for (int b = lane / F::LANES; b < nb; b += kBlocksPerIter) {
+        const int ab = (b * F::QK) / QK_K;
+        const int within = (b * F::QK) % QK_K;
+        uint32_t packed[R][4];
+        double dw[R];
 #pragma unroll
-            for (int j = 0; j < B; j++) {
-                const ActBlock& a = act[j * act_blocks + ab];
-                typename F::Act x;
-                F::load_act(a, within, sub, x);
-                acc[j] = fma(dw * (double)__ldg(&a.d), (double)F::dot(packed, x), acc[j]);
+        for (int r = 0; r < R; r++) {
+            const uint8_t* blk = rowp + r * row_bytes + (size_t)b * F::BYTES;
+            if (r < rows) {
+                F::load(blk, sub, packed[r]);
+                dw[r] = (double)dev::load_half(blk + F::D_OFFSET);
             }
         }
-        warp_sync();  // the next chunk overwrites the stage
+#pragma unroll
+        for (int j = 0; j < B; j++) {
+            const ActBlock& a = act[j * act_blocks + ab];
+            typename F::Act x;
+            F::load_act(a, within, sub, x);
+            const double da = (double)__ldg(&a.d);
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                if (r < rows) {
+                    acc[r][j] = fma(dw[r] * da, (double)F::dot(packed[r], x), acc[r][j]);
+                }
+            }
+        }
     }
 #pragma unroll
-    for (int j = 0; j < B; j++) {
-        double v = acc[j];
+    for (int r = 0; r < R; r++) {
 #pragma unroll
-        for (int o = kWarp / 2; o > 0; o /= 2) {
-            v += shfl_xor(v, o);
-        }
-        if (lane == 0) {
-            y[j * M + row] = (float)v;
+        for (int j = 0; j < B; j++) {
+            double v = acc[r][j];
+#pragma unroll
+            for (int o = kWarp / 2; o > 0; o /= 2) {
+                v += shfl_xor(v, o);
+            }
+            if (lane == 0 && r < rows) {
+                y[j * M + row0 + r] = (float)v;
+            }
         }
     }
 }
 
-template <class F, int B>
+template <class F, int B, int R>
 void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
-    const dim3 grid((unsigned)((M + kWarpsPerBlock - 1) / kWarpsPerBlock));
-    gemv_kernel<F, B><<<grid, kThreads>>>(w, act, y, M, K);
+    const long warps = (M + R - 1) / R;
+    const dim3 grid((unsigned)((warps + kWarpsPerBlock - 1) / kWarpsPerBlock));
+    gemv_kernel<F, B, R><<<grid, kThreads>>>(w, act, y, M, K);
 }
 
 template <class F>
-void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n) {
+void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n, int rows_per_warp) {
     switch (n) {
-        case 1: launch_one<F, 1>(w, act, y, M, K); break;
-        case 2: launch_one<F, 2>(w, act, y, M, K); break;
-        case 3: launch_one<F, 3>(w, act, y, M, K); break;
-        case 4: launch_one<F, 4>(w, act, y, M, K); break;
-        case 5: launch_one<F, 5>(w, act, y, M, K); break;
-        case 6: launch_one<F, 6>(w, act, y, M, K); break;
-        case 7: launch_one<F, 7>(w, act, y, M, K); break;
-        case 8: launch_one<F, 8>(w, act, y, M, K); break;
+        case 1:
+            if (rows_per_warp == 1) {
+                launch_one<F, 1, 1>(w, act, y, M, K);
+            } else if (rows_per_warp == 2) {
+                launch_one<F, 1, 2>(w, act, y, M, K);
+            } else {
+                launch_one<F, 1, 4>(w, act, y, M, K);
+            }
+            break;
+        case 2: launch_one<F, 2, 1>(w, act, y, M, K); break;
+        case 3: launch_one<F, 3, 1>(w, act, y, M, K); break;
+        case 4: launch_one<F, 4, 1>(w, act, y, M, K); break;
+        case 5: launch_one<F, 5, 1>(w, act, y, M, K); break;
+        case 6: launch_one<F, 6, 1>(w, act, y, M, K); break;
+        case 7: launch_one<F, 7, 1>(w, act, y, M, K); break;
+        case 8: launch_one<F, 8, 1>(w, act, y, M, K); break;
     }
 }
 
 }  // namespace
 
 void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors) {
+    gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f));
+}
+
+int gpu::default_rows_per_warp(Format f) {
+    // Chosen from bench_gemv's comparison of 1, 2 and 4 rows per warp on an H100 (kernels/README.md).
+    switch (f) {
+        case Format::TQ2_0: return kRowsTQ2_0;
+        case Format::TQ1_0: return kRowsTQ1_0;
+        case Format::Q1_0: return kRowsQ1_0;
+    }
+    return 1;
+}
+
+void gpu::gemv_rows(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors,
+                    int rows_per_warp) {
+    if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
+        throw std::invalid_argument("gemv: rows per warp must be 1, 2 or 4");
+    }
     if (K <= 0 || K % QK_K != 0) {
         throw std::invalid_argument("gemv: K = " + std::to_string(K) + " is not a positive multiple of 256");
     }
@@ -125,13 +141,11 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
     if (M <= 0) {
         throw std::invalid_argument("gemv: M must be positive");
     }
-    if (reinterpret_cast<uintptr_t>(w) % 16 != 0) {
-        throw std::invalid_argument("gemv: weights must be 16-byte aligned (as gpuMalloc returns them)");
-    }
+
     switch (f) {
-        case Format::TQ2_0: launch<dev::TQ2_0>(w, act, y, M, K, n_vectors); break;
-        case Format::TQ1_0: launch<dev::TQ1_0>(w, act, y, M, K, n_vectors); break;
-        case Format::Q1_0: launch<dev::Q1_0>(w, act, y, M, K, n_vectors); break;
+        case Format::TQ2_0: launch<dev::TQ2_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
+        case Format::TQ1_0: launch<dev::TQ1_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
+        case Format::Q1_0: launch<dev::Q1_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
     }
 }
 

@@ -49,9 +49,10 @@ std::vector<uint8_t> make_weights(Format f, long M, long K, uint64_t seed, bool 
     return w;
 }
 
-void check_shape(Format f, long M, long K, int batch, bool raw) {
+void check_shape(Format f, long M, long K, int batch, bool raw, int rows_per_warp = 0) {
     const std::string what = std::string(name(f)) + " M=" + std::to_string(M) + " K=" + std::to_string(K) + " B=" +
-                             std::to_string(batch) + (raw ? " raw" : " quantized");
+                             std::to_string(batch) + (raw ? " raw" : " quantized") +
+                             (rows_per_warp ? " rows/warp=" + std::to_string(rows_per_warp) : "");
     const auto w = make_weights(f, M, K, 7 + M * 31 + K + batch, raw);
     const auto x = onebit::testing::random_floats(99 + K + batch, K * batch, 2.5f);
 
@@ -71,7 +72,11 @@ void check_shape(Format f, long M, long K, int batch, bool raw) {
     DeviceBuffer<uint8_t> dw(w.size());
     dw.upload(w);
     DeviceBuffer<float> dy(M * batch);
-    gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch);
+    if (rows_per_warp == 0) {
+        gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch);
+    } else {
+        gpu::gemv_rows(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch, rows_per_warp);
+    }
     GPU_CHECK(gpuGetLastError());
     GPU_CHECK(gpuDeviceSynchronize());
     const auto y = dy.download();
@@ -143,6 +148,10 @@ int main() {
             check_shape(f, 67, 2560, 1, raw);
             check_shape(f, 261, 6912, 1, raw);
             check_shape(f, 37, 14336, 1, raw);
+        }
+        for (int rows : {1, 2, 4}) {
+            check_shape(f, 67, 6912, 1, true, rows);
+            check_shape(f, 5, 2560, 1, false, rows);
         }
         for (int batch = 2; batch <= 8; batch++) {
             check_shape(f, 29, 2560, batch, true);

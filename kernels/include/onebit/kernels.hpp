@@ -12,8 +12,13 @@ namespace onebit::gpu {
 void quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors);
 
 // y[j*M + r] = dot(row r of w, activation vector j) for j < n_vectors (1 = GEMV; 2..8 = small-batch GEMM,
-// weights read once). w: M rows in llama.cpp block layout, 16-byte aligned.
+// weights read once). w: M rows in llama.cpp block layout.
 void gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors);
+
+// gemv with an explicit number of rows per warp (1, 2 or 4), for tuning; gemv uses default_rows_per_warp.
+void gemv_rows(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors,
+               int rows_per_warp);
+int default_rows_per_warp(Format f);
 
 // w (M rows) -> f16 values in natural order.
 void dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K);
