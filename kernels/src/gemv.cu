@@ -14,7 +14,7 @@ namespace {
 constexpr int kWarpsPerBlock = 8;
 constexpr int kThreads = kWarpsPerBlock * kWarp;
 // Rows per warp for one vector (activation registers are reused across a warp's rows).
-constexpr int kRowsTQ2_0 = 1, kRowsTQ1_0 = 4, kRowsQ1_0 = 4;
+constexpr int kRowsTQ2_0 = 2, kRowsTQ1_0 = 2, kRowsQ1_0 = 2;
 
 template <class F, int B, int R>
 __global__ void ONEBIT_LAUNCH_BOUNDS(kThreads)
