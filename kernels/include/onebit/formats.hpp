@@ -67,9 +67,12 @@ static_assert(sizeof(ActBlock) == 272, "ActBlock must be 272 bytes");
 // Where element e (0..255, natural order) of an activation block is stored for format F.
 ONEBIT_HD int act_position(Format f, int e) {
     if (f == Format::TQ2_0) {
-        // unit u = qs word: half h = u / 8, bytes 4(u%8)..+3; consumes elements h*128 + 32n + m0 + k.
+        // unit u = qs word: half h = u / 8, bytes 4(u%8)..+3; consumes elements h*128 + 32n + m0 + k. Lane
+        // sub = u / 4 of a block takes units 4sub..4sub+3; their 16-byte slots are interleaved (slot
+        // (u % 4) * 4 + sub) so the four lanes of a block read 64 contiguous bytes per load.
         const int h = e / 128, r = e % 128, n = r / 32, m = r % 32;
-        return (h * 8 + m / 4) * 16 + n * 4 + m % 4;
+        const int u = h * 8 + m / 4;
+        return ((u % 4) * 4 + u / 4) * 16 + n * 4 + m % 4;
     }
     if (f == Format::TQ1_0) {
         if (e < 160) {
