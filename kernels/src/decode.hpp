@@ -1,7 +1,6 @@
 // Per-format device decoders. Each lane of a warp takes a contiguous window of one block (four lanes per
-// block), so per-block work (scales, offsets, the double-precision scaling)
-// is done once per lane and block, and a warp iteration reads a contiguous run of blocks. A warp handles several
-// A warp can handle several rows with the same activation registers.
+// block), so per-block work (scales, offsets, the double-precision scaling) is done once per lane and block, a
+// warp iteration reads a contiguous run of blocks, and a warp can serve several rows with one activation load.
 #pragma once
 
 #include "onebit/formats.hpp"
