@@ -1,5 +1,5 @@
-// Per-format device decoders. Each lane of a warp takes a contiguous window of one block (four lanes per
-// block), so per-block work (scales, offsets, the double-precision scaling) is done once per lane and block, a
+// Per-format device decoders. Each lane of a warp takes a contiguous window of one block (TQ2_0, TQ1_0: four
+// lanes per block; Q1_0: one), so per-block work (scales, offsets, the double-precision scaling) is done once per lane and block, a
 // warp iteration reads a contiguous run of blocks, and a warp can serve several rows with one activation load.
 #pragma once
 
@@ -125,34 +125,38 @@ struct TQ1_0 {
 
 struct Q1_0 {
     static constexpr Format kFormat = Format::Q1_0;
-    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 4;
-    // Lane `sub` takes qs word `sub` (32 weights), so the warp's activation reads are contiguous; value =
-    // 2 * bit - 1, and sub 0 subtracts the half block's activation sum.
+    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1;
+    // One lane per block: 4 qs words; value = 2 * bit - 1.
     struct Act {
-        int4 x[2];
+        int4 x[8];
         int offset;
     };
-    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        uint32_t one[1];
-        load_window<1>(blk + 2 + 4 * sub, one);
-        w[0] = one[0];
+    __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
+        load_window<4>(blk + 2, w);
     }
-    __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
-        const int4* av = reinterpret_cast<const int4*>(a.qs + within + 32 * sub);
-        x.x[0] = __ldg(av);
-        x.x[1] = __ldg(av + 1);
-        x.offset = sub == 0 ? -__ldg(&a.sum[within / 128]) : 0;
+    __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int, Act& x) {
+        const int4* av = reinterpret_cast<const int4*>(a.qs + within);
+#pragma unroll
+        for (int u = 0; u < 8; u++) {
+            x.x[u] = __ldg(av + u);
+        }
+        x.offset = -__ldg(&a.sum[within / 128]);
     }
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        const uint32_t v = w[0];
-        int s = dot4((int)(v & 0x01010101u), x.x[0].x, 0);
-        s = dot4((int)((v >> 1) & 0x01010101u), x.x[0].y, s);
-        s = dot4((int)((v >> 2) & 0x01010101u), x.x[0].z, s);
-        s = dot4((int)((v >> 3) & 0x01010101u), x.x[0].w, s);
-        s = dot4((int)((v >> 4) & 0x01010101u), x.x[1].x, s);
-        s = dot4((int)((v >> 5) & 0x01010101u), x.x[1].y, s);
-        s = dot4((int)((v >> 6) & 0x01010101u), x.x[1].z, s);
-        s = dot4((int)((v >> 7) & 0x01010101u), x.x[1].w, s);
+        int s = 0;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            const int4& x0 = x.x[2 * u];
+            const int4& x1 = x.x[2 * u + 1];
+            s = dot4((int)(w[u] & 0x01010101u), x0.x, s);
+            s = dot4((int)((w[u] >> 1) & 0x01010101u), x0.y, s);
+            s = dot4((int)((w[u] >> 2) & 0x01010101u), x0.z, s);
+            s = dot4((int)((w[u] >> 3) & 0x01010101u), x0.w, s);
+            s = dot4((int)((w[u] >> 4) & 0x01010101u), x1.x, s);
+            s = dot4((int)((w[u] >> 5) & 0x01010101u), x1.y, s);
+            s = dot4((int)((w[u] >> 6) & 0x01010101u), x1.z, s);
+            s = dot4((int)((w[u] >> 7) & 0x01010101u), x1.w, s);
+        }
         return 2 * s + x.offset;
     }
 };
