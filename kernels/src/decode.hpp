@@ -100,15 +100,26 @@ struct TQ1_0 {
     __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
         load_window<4>(blk + 12 * sub, w);
     }
+    // Activation words as act_position lays them out: four interleaved 16-byte slots per lane, and lane 3's
+    // last three words in the spare words of lanes 0..2.
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
-        const int8_t* av = a.qs + within + 60 * sub;
+        const int4* av = reinterpret_cast<const int4*>(a.qs + within) + sub;
 #pragma unroll
-        for (int i = 0; i < 15; i++) {
-            x.x[i] = ld_act(av + 4 * i);
+        for (int q = 0; q < 4; q++) {
+            const int4 v = __ldg(av + 4 * q);
+            x.x[4 * q] = v.x;
+            x.x[4 * q + 1] = v.y;
+            x.x[4 * q + 2] = v.z;
+            if (q < 3) {
+                x.x[4 * q + 3] = v.w;
+            } else {
+                x.x[15] = sub == 3 ? v.w : 0;
+            }
         }
+        const int* spare = reinterpret_cast<const int*>(a.qs + within);
 #pragma unroll
-        for (int i = 15; i < 19; i++) {
-            x.x[i] = sub == 3 ? ld_act(av + 4 * i) : 0;
+        for (int t = 0; t < 3; t++) {
+            x.x[16 + t] = sub == 3 ? __ldg(spare + 51 + 4 * t) : 0;
         }
         x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
     }

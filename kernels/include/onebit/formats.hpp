@@ -75,15 +75,25 @@ ONEBIT_HD int act_position(Format f, int e) {
         return ((u % 4) * 4 + u / 4) * 16 + n * 4 + m % 4;
     }
     if (f == Format::TQ1_0) {
-        if (e < 160) {
-            const int n = e / 32, m = e % 32;
-            return (m / 4) * 20 + n * 4 + m % 4;
-        }
+        // Lane sub of a block takes qs words 3sub..3sub+2 (word k*5 + n of its activations: byte j of trit n of
+        // qs word 3sub + k); lane 3 also the qh word (its words 15..18). Each lane's words sit in four 16-byte
+        // slots interleaved with the other lanes' (one 16-byte load each); lane 3's words 16..18 fill the unused
+        // last words of lanes 0..2.
+        int sub, word, j;
         if (e < 240) {
-            const int r = e - 160, n = r / 16, m = r % 16;
-            return (8 + m / 4) * 20 + n * 4 + m % 4;
+            const bool head = e < 160;
+            const int r = head ? e : e - 160, n = head ? r / 32 : r / 16, m = head ? r % 32 : r % 16;
+            const int u = head ? m / 4 : 8 + m / 4;  // qs word
+            sub = u / 3;
+            word = (u % 3) * 5 + n;
+            j = m % 4;
+        } else {
+            sub = 3;
+            word = 15 + (e - 240) / 4;
+            j = (e - 240) % 4;
         }
-        return e;  // qh: element 240 + 4n + j is already where unit 12 reads it
+        const int slot = word < 16 ? ((word / 4) * 4 + sub) * 4 + word % 4 : 51 + 4 * (word - 16);
+        return slot * 4 + j;
     }
     // Q1_0, per 128-element weight block: unit u = qs word, byte k, bit s -> element 32u + 8k + s.
     const int h = e / 128, r = e % 128, u = r / 32, k = (r % 32) / 8, s = r % 8;
