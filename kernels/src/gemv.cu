@@ -2,7 +2,6 @@
 // One warp per 1, 2 or 4 rows; each lane takes a contiguous window of a block (see decode.hpp), so a warp
 // iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -83,127 +82,6 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
     }
 }
 
-// One vector, software-pipelined: a warp walks its items (row group, block iteration) in order and loads the
-// next item's weights before it computes the current one, so every warp keeps a load in flight, across row
-// boundaries too. The grid holds only as many warps as fit on the GPU at once; each takes every n-th row group.
-template <class F, int R>
-__global__ void ONEBIT_LAUNCH_BOUNDS(kThreads)
-gemv_stream_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M,
-                   long K) {
-    const int lane = threadIdx.x % kWarp;
-    const long total_warps = (long)gridDim.x * kWarpsPerBlock;
-    long g = (long)blockIdx.x * kWarpsPerBlock + threadIdx.x / kWarp;
-    const long groups = (M + R - 1) / R;
-    if (g >= groups) {
-        return;
-    }
-    constexpr int kBlocksPerIter = kWarp / F::LANES;
-    const int nb = (int)(K / F::QK);
-    const int iters = (nb + kBlocksPerIter - 1) / kBlocksPerIter;
-    const int first = lane / F::LANES;
-    const int sub = lane % F::LANES;
-    const size_t row_bytes = (size_t)nb * F::BYTES;
-
-    // Loads item (group, it): the lane's window of block first + it * kBlocksPerIter of each row of the group.
-    auto load = [&](long group, int it, uint32_t (&packed)[R][4], double (&dw)[R]) {
-        const int b = first + it * kBlocksPerIter;
-#pragma unroll
-        for (int r = 0; r < R; r++) {
-            const long row = group * R + r;
-            if (b < nb && row < M) {
-                const uint8_t* blk = w + row * row_bytes + (size_t)b * F::BYTES;
-                F::load(blk, sub, packed[r]);
-                dw[r] = (double)dev::load_half(blk + F::D_OFFSET);
-            } else {
-                dw[r] = 0.0;
-            }
-        }
-    };
-
-    uint32_t cur[R][4];
-    double cur_dw[R];
-    load(g, 0, cur, cur_dw);
-    int it = 0;
-    double acc[R];
-#pragma unroll
-    for (int r = 0; r < R; r++) {
-        acc[r] = 0.0;
-    }
-    while (true) {
-        long next_g = g;
-        int next_it = it + 1;
-        if (next_it == iters) {
-            next_it = 0;
-            next_g = g + total_warps;
-        }
-        const bool more = next_g < groups;
-        uint32_t nxt[R][4];
-        double nxt_dw[R];
-        if (more) {
-            load(next_g, next_it, nxt, nxt_dw);
-        }
-        const int b = first + it * kBlocksPerIter;
-        if (b < nb) {
-            const ActBlock& a = act[(b * F::QK) / QK_K];
-            typename F::Act x;
-            F::load_act(a, (b * F::QK) % QK_K, sub, x);
-            const double da = (double)__ldg(&a.d);
-#pragma unroll
-            for (int r = 0; r < R; r++) {
-                acc[r] = fma(cur_dw[r] * da, (double)F::dot(cur[r], x), acc[r]);
-            }
-        }
-        if (next_it == 0) {  // the group is done
-#pragma unroll
-            for (int r = 0; r < R; r++) {
-                double v = acc[r];
-#pragma unroll
-                for (int o = kWarp / 2; o > 0; o /= 2) {
-                    v += shfl_xor(v, o);
-                }
-                if (lane == 0 && g * R + r < M) {
-                    y[g * R + r] = (float)v;
-                }
-                acc[r] = 0.0;
-            }
-        }
-        if (!more) {
-            break;
-        }
-        g = next_g;
-        it = next_it;
-#pragma unroll
-        for (int r = 0; r < R; r++) {
-            cur_dw[r] = nxt_dw[r];
-#pragma unroll
-            for (int k = 0; k < 4; k++) {
-                cur[r][k] = nxt[r][k];
-            }
-        }
-    }
-}
-
-// Warps of this kernel that fit on the GPU at once (the occupancy calculator, asked once per kernel).
-template <class Kernel>
-long resident_warps(Kernel kernel) {
-    static const long warps = [kernel] {
-        int device = 0, sms = 0, blocks = 0;
-        gpuGetDevice(&device);
-        gpuDeviceGetAttribute(&sms, gpuDevAttrMultiProcessorCount, device);
-        gpuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, kThreads, 0);
-        return (long)sms * std::max(blocks, 1) * kWarpsPerBlock;
-    }();
-    return warps;
-}
-
-template <class F, int R>
-void launch_stream(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
-    const long groups = (M + R - 1) / R;
-    const long warps = std::min<long>(groups, resident_warps(gemv_stream_kernel<F, R>));
-    const dim3 grid((unsigned)((warps + kWarpsPerBlock - 1) / kWarpsPerBlock));
-    gemv_stream_kernel<F, R><<<grid, kThreads>>>(w, act, y, M, K);
-}
-
 template <class F, int B, int R>
 void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
     const long warps = (M + R - 1) / R;
@@ -216,11 +94,11 @@ void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int
     switch (n) {
         case 1:
             if (rows_per_warp == 1) {
-                launch_stream<F, 1>(w, act, y, M, K);
+                launch_one<F, 1, 1>(w, act, y, M, K);
             } else if (rows_per_warp == 2) {
-                launch_stream<F, 2>(w, act, y, M, K);
+                launch_one<F, 1, 2>(w, act, y, M, K);
             } else {
-                launch_stream<F, 4>(w, act, y, M, K);
+                launch_one<F, 1, 4>(w, act, y, M, K);
             }
             break;
         case 2: launch_one<F, 2, 1>(w, act, y, M, K); break;

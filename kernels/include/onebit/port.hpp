@@ -24,10 +24,6 @@
 #define gpuEventElapsedTime hipEventElapsedTime
 #define gpuEventDestroy hipEventDestroy
 #define gpuStream_t hipStream_t
-#define gpuGetDevice hipGetDevice
-#define gpuOccupancyMaxActiveBlocksPerMultiprocessor hipOccupancyMaxActiveBlocksPerMultiprocessor
-#define gpuDeviceGetAttribute hipDeviceGetAttribute
-#define gpuDevAttrMultiProcessorCount hipDeviceAttributeMultiprocessorCount
 #if defined(__AMDGCN_WAVEFRONT_SIZE) && __AMDGCN_WAVEFRONT_SIZE != 32
 #error "1bit kernels need wave32 (RDNA, e.g. gfx1151); CDNA wave64 is out of scope"
 #endif
@@ -53,10 +49,6 @@
 #define gpuEventElapsedTime cudaEventElapsedTime
 #define gpuEventDestroy cudaEventDestroy
 #define gpuStream_t cudaStream_t
-#define gpuGetDevice cudaGetDevice
-#define gpuOccupancyMaxActiveBlocksPerMultiprocessor cudaOccupancyMaxActiveBlocksPerMultiprocessor
-#define gpuDeviceGetAttribute cudaDeviceGetAttribute
-#define gpuDevAttrMultiProcessorCount cudaDevAttrMultiProcessorCount
 #endif
 
 #include <cstdint>
