@@ -134,6 +134,29 @@ class ToolboxLifecycleIT {
     }
 
     @Test
+    void enterOpensAShellInsideThatReadsStdin() throws Exception {
+        Path model = ModelFiles.emptyGguf(home.resolve("models"), "m.gguf");
+        assertThat(cli.run("toolbox", "create", name, "--flavor", "vulkan-radv", "--model", model.toString(),
+                "--port", Integer.toString(Cli.freePort())).code()).isZero();
+        assertThat(cli.run("toolbox", "start", name).code()).isZero();
+        // A separate process: enter hands the terminal (here a pipe) to `podman exec -i`; the image has no bash,
+        // so the login shell falls back to /bin/sh.
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                "systems.onebit.cli.Main", "toolbox", "enter", name).redirectErrorStream(true);
+        pb.environment().put("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString());
+        pb.environment().put("XDG_CONFIG_HOME", home.resolve("config").toString());
+        Process process = pb.start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write("echo inside-$((6*7)); ls /models; exit 3\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(output).contains("inside-42", "m.gguf");
+        assertThat(process.exitValue()).as(output).isEqualTo(3);
+    }
+
+    @Test
     void containersMadeOutside1bitAreNeverTouched() throws Exception {
         for (String[] args : new String[][] {{"toolbox", "stop", foreign}, {"toolbox", "rm", "--force", foreign},
                 {"toolbox", "restart", foreign}, {"toolbox", "exec", foreign, "--", "true"}}) {
