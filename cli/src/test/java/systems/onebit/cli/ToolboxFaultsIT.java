@@ -159,7 +159,14 @@ class ToolboxFaultsIT {
         Files.writeString(manifests.resolve("cpu.yaml"), Files.readString(Path.of("../toolbox-manifests/cpu.yaml"))
                 .replace("ghcr.io/ggml-org/llama.cpp:server", "localhost/onebit-test/absent:1"));
         fails(ExitCode.PRECONDITION, "image localhost/onebit-test/absent:1 (flavor cpu) is not on this host: pull it with `podman pull",
-                "toolbox", "create", name, "--flavor", "cpu", "--model", model.toString(), "--port", "18098");
+                "toolbox", "create", name, "--flavor", "cpu", "--model", model.toString(), "--port", "18098", "--pull=never");
+        // By default create pulls a missing image; here no registry answers, so the pull fails and nothing is made.
+        String before = onebitContainers();
+        Cli.Result pulled = cli.run("toolbox", "create", name, "--flavor", "cpu", "--model", model.toString(), "--port", "18098");
+        assertThat(pulled.code()).as(pulled.toString()).isEqualTo(ExitCode.PRECONDITION.code());
+        assertThat(pulled.errLines().getLast()).startsWith("1bit: cannot pull image localhost/onebit-test/absent:1 (")
+                .contains("podman pull localhost/onebit-test/absent:1");
+        assertThat(onebitContainers()).isEqualTo(before);
     }
 
     @Test

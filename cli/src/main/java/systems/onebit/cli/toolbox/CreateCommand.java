@@ -35,6 +35,13 @@ public final class CreateCommand implements Callable<Integer> {
             description = "Port for llama-server (default: the registered backend's, else the flavor's, 13305).")
     int port;
 
+    /** When to pull the flavor's image. */
+    enum Pull { missing, never }
+
+    @Option(names = "--pull", defaultValue = "missing", paramLabel = "WHEN",
+            description = "Pull the image when it is missing (default), or never.")
+    Pull pull;
+
     @Parameters(index = "1..*", paramLabel = "ARG", description = "Extra llama-server arguments, after --.")
     List<String> extraArgs = new ArrayList<>();
 
@@ -61,7 +68,9 @@ public final class CreateCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(registered == null ? List.of() : registered.args());
         args.addAll(extraArgs);
         ToolboxService toolboxes = context.toolboxes();
-        ToolboxService.Created created = toolboxes.create(new CreateRequest(name, flavor, modelPath, chosenPort, args));
+        ToolboxService.Created created = toolboxes.create(
+                new CreateRequest(name, flavor, modelPath, chosenPort, args, pull == Pull.missing),
+                line -> context.err().println(line));
         created.warnings().forEach(w -> context.err().println("1bit: warning: " + w));
         context.out().println("created " + created.toolbox().name() + " (" + created.toolbox().flavor() + ", "
                 + created.toolbox().url() + "); start it with `1bit toolbox start " + name + "`");

@@ -18,6 +18,11 @@ public interface ContainerEngine extends AutoCloseable {
 
     boolean imageExists(String image);
 
+    /**
+     * Pulls {@code image}, reporting progress lines; throws {@code PRECONDITION} when it cannot be fetched.
+     */
+    void pull(String image, java.util.function.Consumer<String> progress);
+
     ContainerInfo create(ContainerSpec spec);
 
     /** Starts the container; starting a running container is not an error. */

@@ -14,6 +14,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
@@ -112,6 +113,52 @@ public final class PodmanEngine implements ContainerEngine {
                 return false;
             }
         });
+    }
+
+    @Override
+    public void pull(String image, java.util.function.Consumer<String> progress) {
+        int slash = image.lastIndexOf('/');
+        int colon = image.lastIndexOf(':');
+        String repository = colon > slash ? image.substring(0, colon) : image;
+        String tag = colon > slash ? image.substring(colon + 1) : "latest";
+        String fix = "check the network and the image name, or pull it yourself with `podman pull " + image + "`";
+        // Podman's error items carry no status, which docker-java's PullImageResultCallback cannot handle.
+        StringBuilder error = new StringBuilder();
+        call(() -> {
+            try {
+                client.pullImageCmd(repository).withTag(tag).exec(new ResultCallback.Adapter<PullResponseItem>() {
+                    private String last = "";
+
+                    @Override
+                    public void onNext(PullResponseItem item) {
+                        if (item.getErrorDetail() != null || item.getError() != null) {
+                            String message = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                                    ? item.getErrorDetail().getMessage() : String.valueOf(item.getError());
+                            if (error.isEmpty()) {
+                                error.append(message);
+                            }
+                            return;
+                        }
+                        String status = item.getStatus() == null ? "" : item.getStatus()
+                                + (item.getId() == null ? "" : " " + item.getId());
+                        if (!status.isEmpty() && !status.equals(last)) {
+                            last = status;
+                            progress.accept(status);
+                        }
+                    }
+                }).awaitCompletion();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw OrchestratorException.precondition("pulling " + image + " was interrupted", "run the command again");
+            } catch (DockerException e) {
+                throw OrchestratorException.precondition("cannot pull image " + image + " (" + firstLine(e.getMessage()) + ")", fix);
+            }
+            return null;
+        });
+        if (!error.isEmpty() || !imageExists(image)) {
+            throw OrchestratorException.precondition("cannot pull image " + image + " ("
+                    + (error.isEmpty() ? "the image is still missing afterwards" : firstLine(error.toString())) + ")", fix);
+        }
     }
 
     @Override

@@ -64,6 +64,11 @@ public final class ToolboxService {
     }
 
     public Created create(CreateRequest request) {
+        return create(request, line -> { });
+    }
+
+    /** Creates the toolbox; {@code progress} receives image pull progress. */
+    public Created create(CreateRequest request, java.util.function.Consumer<String> progress) {
         ToolboxManifest manifest = catalog.get().get(request.flavor());
         validateName(request.name());
         List<DeviceMapping> devices = devicesFor(manifest);
@@ -85,8 +90,11 @@ public final class ToolboxService {
         }
         requirePortFree(manifest.defaultHost(), port);
         if (!engine.imageExists(manifest.image())) {
-            throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
-                    + ") is not on this host", "pull it with `podman pull " + manifest.image() + "`, then run create again");
+            if (!request.pull()) {
+                throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
+                        + ") is not on this host", "pull it with `podman pull " + manifest.image() + "`, or drop --pull=never");
+            }
+            engine.pull(manifest.image(), line -> progress.accept("pulling " + manifest.image() + ": " + line));
         }
         List<String> warnings = new ArrayList<>();
         List<Ulimit> ulimits = ulimitsFor(manifest, limits, warnings);

@@ -125,6 +125,16 @@ public abstract class ContainerEngineContract {
     }
 
     @Test
+    void pullingAnImageThatCannotBeFetchedIsAPrecondition() {
+        java.util.List<String> progress = new java.util.ArrayList<>();
+        assertThatThrownBy(() -> engine().pull("localhost/onebit-test/absent:" + prefix.substring(9, 17), progress::add))
+                .isInstanceOfSatisfying(OrchestratorException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.PRECONDITION);
+                    assertThat(e.getMessage()).startsWith("cannot pull image localhost/onebit-test/absent:");
+                });
+    }
+
+    @Test
     void imagesAreKnownOrNot() {
         assertThat(engine().imageExists(image())).isTrue();
         assertThat(engine().imageExists("localhost/onebit-test/absent:" + prefix.substring(9, 17))).isFalse();
