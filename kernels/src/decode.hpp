@@ -58,7 +58,7 @@ __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
 // sum of weight value * activation, the block offset included.
 struct TQ2_0 {
     static constexpr Format kFormat = Format::TQ2_0;
-    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4, MIN_BLOCKS = 1;
+    static constexpr int QK = 256, BYTES = 66, D_OFFSET = 64, LANES = 4;
     // Lane `sub` takes qs words 4sub..4sub+3 (64 weights); integer values are code - 1, so the block's
     // activation sum is subtracted once (by sub 0).
     struct Act {
@@ -91,7 +91,7 @@ struct TQ2_0 {
 
 struct TQ1_0 {
     static constexpr Format kFormat = Format::TQ1_0;
-    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4, MIN_BLOCKS = 1;
+    static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4;
     // Lanes 0..2 take qs words 3sub..3sub+2 (60 weights); lane 3 takes qs words 9..11 and the qh word (76).
     struct Act {
         int x[19];
@@ -136,7 +136,7 @@ struct TQ1_0 {
 
 struct Q1_0 {
     static constexpr Format kFormat = Format::Q1_0;
-    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1, MIN_BLOCKS = 4;
+    static constexpr int QK = 128, BYTES = 18, D_OFFSET = 0, LANES = 1;
     // One lane per block: 4 qs words; value = 2 * bit - 1.
     struct Act {
         int4 x[8];

@@ -16,9 +16,11 @@ constexpr int kThreads = kWarpsPerBlock * kWarp;
 // Rows per warp for one vector (activation registers are reused across a warp's rows).
 constexpr int kRowsTQ2_0 = 2, kRowsTQ1_0 = 2, kRowsQ1_0 = 2;
 
-// F::MIN_BLOCKS caps registers so that many warps stay resident: the kernels are latency-bound.
+#ifndef ONEBIT_MIN_BLOCKS
+#define ONEBIT_MIN_BLOCKS 1
+#endif
 template <class F, int B, int R>
-__global__ void __launch_bounds__(kThreads, F::MIN_BLOCKS)
+__global__ void __launch_bounds__(kThreads, ONEBIT_MIN_BLOCKS)
 gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M, long K) {
     const int lane = threadIdx.x % kWarp;
     const long row0 = ((long)blockIdx.x * kWarpsPerBlock + threadIdx.x / kWarp) * R;
