@@ -65,9 +65,8 @@ struct TQ2_0 {
         int4 x[4];
         int offset;
     };
-    __device__ static __forceinline__ int window_offset(int sub) { return 16 * sub; }
     __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        load_window<4>(blk + window_offset(sub), w);
+        load_window<4>(blk + 16 * sub, w);
     }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within + 16 * sub);
@@ -98,9 +97,8 @@ struct TQ1_0 {
         int x[19];
         int offset;
     };
-    __device__ static __forceinline__ int window_offset(int sub) { return 12 * sub; }
     __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        load_window<4>(blk + window_offset(sub), w);
+        load_window<4>(blk + 12 * sub, w);
     }
     // Activation words as act_position lays them out: four interleaved 16-byte slots per lane, and lane 3's
     // last three words in the spare words of lanes 0..2.
@@ -144,9 +142,8 @@ struct Q1_0 {
         int4 x[8];
         int offset;
     };
-    __device__ static __forceinline__ int window_offset(int) { return 2; }
-    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        load_window<4>(blk + window_offset(sub), w);
+    __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
+        load_window<4>(blk + 2, w);
     }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within);

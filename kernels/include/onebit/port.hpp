@@ -95,33 +95,6 @@ __device__ __forceinline__ void warp_sync() {
 #endif
 }
 
-// Asynchronous 4-byte global -> shared copies (cp.async, sm_80+). HIP/RDNA has no such copy: the caller uses
-// its synchronous path there (ONEBIT_ASYNC_COPY is 0).
-#if defined(ONEBIT_GPU_CUDA)
-#define ONEBIT_ASYNC_COPY 1
-__device__ __forceinline__ void async_copy4(void* shared, const void* global) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    const unsigned s = (unsigned)__cvta_generic_to_shared(shared);
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(s), "l"(global));
-#else
-    *static_cast<uint32_t*>(shared) = *static_cast<const uint32_t*>(global);
-#endif
-}
-__device__ __forceinline__ void async_commit() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.commit_group;\n" ::);
-#endif
-}
-// Waits until at most one committed group of this thread is still in flight.
-__device__ __forceinline__ void async_wait_all_but_one() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.wait_group 1;\n" ::);
-#endif
-}
-#else
-#define ONEBIT_ASYNC_COPY 0
-#endif
-
 // IEEE binary16 bits to float, in hardware.
 __device__ __forceinline__ float half_bits_to_float(unsigned short bits) {
     return __half2float(__ushort_as_half(bits));
