@@ -23,13 +23,17 @@ int trit(uint8_t b, int n) {
     return ((uint16_t)q * 3) >> 8;
 }
 
+float block_amax(const float* x) {
+    float amax = 0.0f;
+    for (int j = 0; j < QK_K; j++) {
+        amax = std::max(amax, std::fabs(x[j]));
+    }
+    return amax;
+}
+
 void quantize_tq2_0(const float* x, block_tq2_0* y, long nb) {
     for (long i = 0; i < nb; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK_K; j++) {
-            amax = std::max(amax, std::fabs(x[j]));
-        }
-        const float d = amax;
+        const float d = block_amax(x);
         const float id = d ? 1.0f / d : 0.0f;
         y[i].d = float_to_half(d);
         for (size_t j = 0; j < sizeof(y->qs); j += 32) {
@@ -48,11 +52,7 @@ void quantize_tq2_0(const float* x, block_tq2_0* y, long nb) {
 
 void quantize_tq1_0(const float* x, block_tq1_0* y, long nb) {
     for (long i = 0; i < nb; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK_K; j++) {
-            amax = std::max(amax, std::fabs(x[j]));
-        }
-        const float d = amax;
+        const float d = block_amax(x);
         const float id = d ? 1.0f / d : 0.0f;
         y[i].d = float_to_half(d);
         // 5 elements per byte, along 32 bytes
@@ -212,10 +212,7 @@ void quantize_activations(Format f, const float* x, ActBlock* out, long K) {
     require_k(K);
     for (long b = 0; b < K / QK_K; b++) {
         const float* xb = x + b * QK_K;
-        float amax = 0.0f;
-        for (int j = 0; j < QK_K; j++) {
-            amax = std::max(amax, std::fabs(xb[j]));
-        }
+        const float amax = block_amax(xb);
         const float iscale = amax > 0.0f ? 127.0f / amax : 0.0f;
         ActBlock& a = out[b];
         a.d = amax / 127.0f;

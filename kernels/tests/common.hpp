@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "onebit/reference.hpp"
+
 namespace onebit::testing {
 
 // A 64-bit LCG (Knuth's MMIX constants): the same numbers on every machine and compiler.
@@ -28,6 +30,31 @@ inline std::vector<float> random_floats(uint64_t seed, size_t n, float scale = 1
     }
     return v;
 }
+
+// The golden-vector case of a format (tools/make_golden.cpp writes it, test_reference checks it): seeded inputs
+// run through the CPU reference.
+struct GoldenCase {
+    static constexpr long kRows = 3, kK = 512;
+    std::vector<uint8_t> weights;
+    std::vector<float> dequantized;
+    std::vector<ActBlock> activations;
+    std::vector<double> gemv;
+
+    explicit GoldenCase(Format f) {
+        const auto w = random_floats(1000 + (int)f, kRows * kK, 0.05f);
+        const auto x = random_floats(2000 + (int)f, kK, 3.0f);
+        const size_t rb = ref::row_bytes(f, kK);
+        weights.resize(kRows * rb);
+        dequantized.resize(kRows * kK);
+        for (long r = 0; r < kRows; r++) {
+            ref::quantize_row(f, w.data() + r * kK, weights.data() + r * rb, kK);
+            ref::dequantize_row(f, weights.data() + r * rb, dequantized.data() + r * kK, kK);
+        }
+        activations.resize(kK / QK_K);
+        ref::quantize_activations(f, x.data(), activations.data(), kK);
+        gemv = ref::gemv(f, weights.data(), activations.data(), kRows, kK);
+    }
+};
 
 // Counts checks and prints the closing line "N passed, M failed".
 struct Tally {

@@ -223,19 +223,12 @@ void golden() {
             t.check(false, "golden file " + path + " is missing (run make_golden)");
             continue;
         }
-        const long rows = 3, K = 512;
-        const auto w = onebit::testing::random_floats(1000 + (int)f, rows * K, 0.05f);
-        const auto x = onebit::testing::random_floats(2000 + (int)f, K, 3.0f);
-        const size_t rb = ref::row_bytes(f, K);
-        std::vector<uint8_t> q(rows * rb);
-        std::vector<float> deq(rows * K);
-        for (long r = 0; r < rows; r++) {
-            ref::quantize_row(f, w.data() + r * K, q.data() + r * rb, K);
-            ref::dequantize_row(f, q.data() + r * rb, deq.data() + r * K, K);
-        }
-        std::vector<ActBlock> act(K / QK_K);
-        ref::quantize_activations(f, x.data(), act.data(), K);
-        const auto y = ref::gemv(f, q.data(), act.data(), rows, K);
+        const onebit::testing::GoldenCase g(f);
+        const long rows = g.kRows;
+        const auto& q = g.weights;
+        const auto& deq = g.dequantized;
+        const auto& act = g.activations;
+        const auto& y = g.gemv;
 
         std::string line;
         std::getline(in, line);  // comment

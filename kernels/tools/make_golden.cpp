@@ -14,8 +14,8 @@
 using namespace onebit;
 
 namespace {
-constexpr long kRows = 3;
-constexpr long kK = 512;
+constexpr long kRows = testing::GoldenCase::kRows;
+constexpr long kK = testing::GoldenCase::kK;
 
 void hex(FILE* out, const char* key, const uint8_t* p, size_t n) {
     std::fprintf(out, "%s", key);
@@ -38,18 +38,11 @@ int main(int argc, char** argv) {
             std::perror(path.c_str());
             return 1;
         }
-        const auto w = testing::random_floats(1000 + (int)f, kRows * kK, 0.05f);
-        const auto x = testing::random_floats(2000 + (int)f, kK, 3.0f);
-        const size_t rb = ref::row_bytes(f, kK);
-        std::vector<uint8_t> q(kRows * rb);
-        std::vector<float> deq(kRows * kK);
-        for (long r = 0; r < kRows; r++) {
-            ref::quantize_row(f, w.data() + r * kK, q.data() + r * rb, kK);
-            ref::dequantize_row(f, q.data() + r * rb, deq.data() + r * kK, kK);
-        }
-        std::vector<ActBlock> act(kK / QK_K);
-        ref::quantize_activations(f, x.data(), act.data(), kK);
-        const auto y = ref::gemv(f, q.data(), act.data(), kRows, kK);
+        const testing::GoldenCase g(f);
+        const auto& q = g.weights;
+        const auto& deq = g.dequantized;
+        const auto& act = g.activations;
+        const auto& y = g.gemv;
         std::fprintf(out, "# %s golden vectors: rows=%ld K=%ld (tools/make_golden.cpp)\n", name(f), kRows, kK);
         hex(out, "weights", q.data(), q.size());
         hex(out, "dequantized", reinterpret_cast<const uint8_t*>(deq.data()), deq.size() * 4);
