@@ -1,0 +1,312 @@
+package systems.onebit.proxy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import systems.onebit.orchestrator.registry.Registry;
+
+/**
+ * The union proxy: one OpenAI-compatible endpoint (under /v1, /api/v1 and /api/v0) over every live backend.
+ * Requests are routed by their model ({@link Router}); bodies stream through chunk by chunk, unbuffered.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+    static final List<String> PREFIXES = List.of("/v1", "/api/v1", "/api/v0");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> FORWARDED_HEADERS = Set.of("content-type", "accept", "accept-encoding",
+            "openai-beta", "anthropic-version", "x-request-id");
+
+    /** Listening address and limits. */
+    public record Settings(String host, int port, long maxBodyBytes, Duration connectTimeout, Duration firstByteTimeout,
+                           Duration probeInterval) {
+        public static Settings defaults(Registry registry) {
+            return new Settings(registry.proxyHost(), registry.proxyPort(), 50L << 20, Duration.ofSeconds(2),
+                    Duration.ofMinutes(5), Duration.ofSeconds(2));
+        }
+
+        public Settings withPort(int value) {
+            return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval);
+        }
+
+        public Settings withMaxBodyBytes(long value) {
+            return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval);
+        }
+    }
+
+    private final WebServer server;
+    private final BackendMonitor monitor;
+
+    private ProxyServer(WebServer server, BackendMonitor monitor) {
+        this.server = server;
+        this.monitor = monitor;
+    }
+
+    public static ProxyServer start(Registry registry, Settings settings) {
+        BackendMonitor monitor = new BackendMonitor(registry.backends(), Duration.ofSeconds(1)).start(settings.probeInterval());
+        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1).build();
+        WebServer server = WebServer.builder()
+                .host(settings.host())
+                .port(settings.port())
+                .routing(r -> routing(r, monitor::snapshot, Map.of(), registry.defaultBackend(), settings, http))
+                .build()
+                .start();
+        return new ProxyServer(server, monitor);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The proxy's routes; production and tests use this same method. */
+    public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Map<String, String> aliases,
+                               String defaultBackend, Settings settings, HttpClient http) {
+        rules.get("/health", (req, res) -> health(res, backends.get()));
+        for (String prefix : PREFIXES) {
+            rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get()));
+            rules.get(prefix + "/models/{id}", (req, res) -> getModel(res, backends.get(),
+                    req.path().pathParameters().get("id")));
+            rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, backends.get(), aliases, defaultBackend,
+                    settings, http));
+        }
+    }
+
+    private static void health(ServerResponse res, List<LiveBackend> backends) {
+        ObjectNode doc = JSON.createObjectNode();
+        doc.put("status", "ok");
+        ArrayNode list = doc.putArray("backends");
+        for (LiveBackend b : Router.ordered(backends)) {
+            ObjectNode node = list.addObject();
+            node.put("name", b.name());
+            node.put("url", b.url().toString());
+            node.put("healthy", b.healthy());
+            b.models().forEach(node.withArray("models")::add);
+        }
+        sendJson(res, 200, doc);
+    }
+
+    private static ObjectNode modelEntry(String id, String owner) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("id", id);
+        m.put("object", "model");
+        m.put("created", 0);
+        m.put("owned_by", owner);
+        return m;
+    }
+
+    private static void listModels(ServerResponse res, List<LiveBackend> backends) {
+        ObjectNode doc = JSON.createObjectNode();
+        doc.put("object", "list");
+        ArrayNode data = doc.putArray("data");
+        Set<String> seen = new LinkedHashSet<>();
+        for (LiveBackend b : Router.ordered(backends)) {
+            if (b.healthy()) {
+                for (String id : b.models()) {
+                    if (seen.add(id)) {
+                        data.add(modelEntry(id, b.name()));
+                    }
+                }
+            }
+        }
+        sendJson(res, 200, doc);
+    }
+
+    private static void getModel(ServerResponse res, List<LiveBackend> backends, String id) {
+        for (LiveBackend b : Router.ordered(backends)) {
+            if (b.healthy() && b.models().contains(id)) {
+                sendJson(res, 200, modelEntry(id, b.name()));
+                return;
+            }
+        }
+        sendError(res, 404, "model '" + id + "' is not served here; available: " + String.join(", ", Router.available(backends)),
+                "invalid_request_error", "model_not_found");
+    }
+
+    private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
+                                Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http) {
+        byte[] body;
+        try {
+            body = readLimited(req.content().inputStream(), settings.maxBodyBytes());
+        } catch (BodyTooLarge e) {
+            sendError(res, 413, "request body is over the limit of " + settings.maxBodyBytes() + " bytes",
+                    "invalid_request_error", "request_too_large");
+            return;
+        } catch (IOException e) {
+            sendError(res, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
+            return;
+        }
+        String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        Optional<String> model;
+        try {
+            model = modelOf(body, contentType);
+        } catch (JsonProcessingException e) {
+            sendError(res, 400, "request body is not valid JSON: " + e.getOriginalMessage(), "invalid_request_error",
+                    "invalid_json");
+            return;
+        } catch (IOException e) {
+            sendError(res, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
+            return;
+        }
+        Router.Decision decision = Router.route(model, backends, aliases, defaultBackend);
+        switch (decision) {
+            case Router.Decision.UnknownModel unknown -> sendError(res, 404, "model '" + unknown.model()
+                    + "' is not served here; available: " + String.join(", ", unknown.available()),
+                    "invalid_request_error", "model_not_found");
+            case Router.Decision.Unavailable down -> sendError(res, 503, down.message(), "server_error", "backend_unavailable");
+            case Router.Decision.Forward target -> relay(req, res, prefix, body, target.backend(), settings, http);
+        }
+    }
+
+    /** The top-level "model" of a JSON body; empty for other content types or when absent. */
+    static Optional<String> modelOf(byte[] body, String contentType) throws IOException {
+        if (body.length == 0 || !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            return Optional.empty();
+        }
+        JsonNode root = JSON.readTree(body);
+        if (root == null || !root.isObject()) {
+            throw new JsonProcessingException("the body must be a JSON object") {
+            };
+        }
+        JsonNode model = root.get("model");
+        return model != null && model.isTextual() ? Optional.of(model.asText()) : Optional.empty();
+    }
+
+    private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
+                              Settings settings, HttpClient http) {
+        String rest = req.path().rawPath().substring(prefix.length());
+        String query = req.query().rawValue();
+        URI target = backend.url().resolve("/v1" + rest + (query.isEmpty() ? "" : "?" + query));
+        Method method = req.prologue().method();
+        HttpRequest.Builder upstream = HttpRequest.newBuilder(target).timeout(settings.firstByteTimeout())
+                .method(method.text(), body.length == 0 && (method == Method.GET || method == Method.DELETE)
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        req.headers().forEach(h -> {
+            if (FORWARDED_HEADERS.contains(h.name().toLowerCase(java.util.Locale.ROOT))) {
+                upstream.header(h.name(), h.get());
+            }
+        });
+        HttpResponse<InputStream> answer;
+        try {
+            answer = http.send(upstream.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpConnectTimeoutException e) {
+            sendError(res, 504, "backend '" + backend.name() + "' did not accept the connection in time", "server_error", "upstream_timeout");
+            return;
+        } catch (HttpTimeoutException e) {
+            sendError(res, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
+            return;
+        } catch (IOException e) {
+            sendError(res, 502, "backend '" + backend.name() + "' failed: " + e.getMessage(), "server_error", "upstream_error");
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sendError(res, 503, "the proxy is shutting down", "server_error", "shutting_down");
+            return;
+        }
+        res.status(answer.statusCode());
+        String upstreamType = answer.headers().firstValue("content-type").orElse("application/json");
+        res.header(HeaderNames.CONTENT_TYPE, upstreamType);
+        res.header("X-1bit-Backend", backend.name());
+        boolean sse = upstreamType.startsWith("text/event-stream");
+        if (sse) {
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        }
+        try (InputStream in = answer.body(); OutputStream out = res.outputStream()) {
+            byte[] buffer = new byte[16 * 1024];
+            int n;
+            while (true) {
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    // The backend died mid-stream: end the client's stream cleanly with an error event.
+                    if (sse) {
+                        out.write(("data: {\"error\":{\"message\":\"backend '" + backend.name()
+                                + "' closed the stream\",\"type\":\"server_error\",\"code\":\"upstream_error\"}}\n\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                    return;
+                }
+                if (n < 0) {
+                    return;
+                }
+                out.write(buffer, 0, n);
+                out.flush();  // relay each chunk at once: token streaming must not wait for a buffer to fill
+            }
+        } catch (IOException e) {
+            // The client went away; closing the upstream body (try-with-resources) cancels the backend request.
+        }
+    }
+
+    private static final class BodyTooLarge extends IOException {
+        BodyTooLarge() {
+            super("body too large");
+        }
+    }
+
+    private static byte[] readLimited(InputStream in, long limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[16 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > limit) {
+                in.transferTo(OutputStream.nullOutputStream());
+                throw new BodyTooLarge();
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    static void sendError(ServerResponse res, int status, String message, String type, String code) {
+        ObjectNode doc = JSON.createObjectNode();
+        ObjectNode error = doc.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        error.put("code", code);
+        sendJson(res, status, doc);
+    }
+
+    private static void sendJson(ServerResponse res, int status, JsonNode doc) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        try {
+            res.send(JSON.writeValueAsBytes(doc));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        monitor.close();
+    }
+}

@@ -1,0 +1,69 @@
+package systems.onebit.proxy;
+
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The routing decision as a pure function: the request's model and the live backends decide the target. Ties
+ * between backends that list the same model go to the lower registry priority, then the name. An unknown model
+ * is never sent anywhere else.
+ */
+public final class Router {
+
+    private Router() {
+    }
+
+    /** Where a request goes. */
+    public sealed interface Decision {
+        /** Forward to {@code backend}, asking it for {@code model} (the alias resolved). */
+        record Forward(LiveBackend backend, String model) implements Decision {
+        }
+
+        /** No backend lists the model: 404 with the available models. */
+        record UnknownModel(String model, List<String> available) implements Decision {
+        }
+
+        /** The model's backends (or every backend) are down: 503. */
+        record Unavailable(String message) implements Decision {
+        }
+    }
+
+    public static List<LiveBackend> ordered(List<LiveBackend> backends) {
+        return backends.stream()
+                .sorted(Comparator.comparingInt(LiveBackend::priority).thenComparing(LiveBackend::name))
+                .toList();
+    }
+
+    /** The union of the healthy backends' models, in routing order, each id once. */
+    public static List<String> available(List<LiveBackend> backends) {
+        Set<String> ids = new LinkedHashSet<>();
+        ordered(backends).stream().filter(LiveBackend::healthy).forEach(b -> ids.addAll(b.models()));
+        return List.copyOf(ids);
+    }
+
+    public static Decision route(Optional<String> requested, List<LiveBackend> backends, Map<String, String> aliases,
+                                 String defaultBackend) {
+        List<LiveBackend> ordered = ordered(backends);
+        if (requested.isEmpty() || requested.get().isBlank()) {
+            Optional<LiveBackend> target = ordered.stream()
+                    .filter(b -> b.name().equals(defaultBackend) && b.healthy()).findFirst()
+                    .or(() -> ordered.stream().filter(LiveBackend::healthy).findFirst());
+            return target.<Decision>map(b -> new Decision.Forward(b, b.models().isEmpty() ? "" : b.models().getFirst()))
+                    .orElse(new Decision.Unavailable("no backend is up to serve a request that names no model"));
+        }
+        String model = aliases.getOrDefault(requested.get(), requested.get());
+        Optional<LiveBackend> healthy = ordered.stream()
+                .filter(b -> b.healthy() && b.models().contains(model)).findFirst();
+        if (healthy.isPresent()) {
+            return new Decision.Forward(healthy.get(), model);
+        }
+        if (ordered.stream().anyMatch(b -> b.models().contains(model))) {
+            return new Decision.Unavailable("the backend serving model '" + model + "' is down");
+        }
+        return new Decision.UnknownModel(requested.get(), available(backends));
+    }
+}

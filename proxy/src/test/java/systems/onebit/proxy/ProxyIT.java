@@ -1,0 +1,151 @@
+package systems.onebit.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.testing.LlamaServer;
+import systems.onebit.orchestrator.testing.TinyGguf;
+
+/** The proxy over two real llama-servers serving different generated models. */
+class ProxyIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    private static LlamaServer alpha;
+    private static LlamaServer beta;
+    private static ProxyServer proxy;
+    private static URI base;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        alpha = LlamaServer.start(new TinyGguf().seed(1).write(dir.resolve("alpha.gguf")), "alpha", dir);
+        beta = LlamaServer.start(new TinyGguf().seed(2).write(dir.resolve("beta.gguf")), "beta", dir);
+        Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
+                new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
+                new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
+        proxy = ProxyServer.start(registry, ProxyServer.Settings.defaults(registry).withPort(0).withMaxBodyBytes(64 * 1024));
+        base = URI.create("http://127.0.0.1:" + proxy.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (alpha != null) {
+            alpha.close();
+        }
+        if (beta != null) {
+            beta.close();
+        }
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"max_tokens\":6,\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+    }
+
+    @Test
+    void modelsAreTheUnionUnderEveryPrefix() throws Exception {
+        for (String prefix : List.of("/v1", "/api/v1", "/api/v0")) {
+            JsonNode doc = JSON.readTree(HTTP.send(HttpRequest.newBuilder(base.resolve(prefix + "/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(doc.get("data")).extracting(m -> m.get("id").asText() + "@" + m.get("owned_by").asText())
+                    .containsExactly("alpha@a", "beta@b");
+        }
+        HttpResponse<String> one = HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/models/beta")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(one.body()).get("owned_by").asText()).isEqualTo("b");
+    }
+
+    @Test
+    void chatIsRoutedByModel() throws Exception {
+        for (String model : List.of("alpha", "beta")) {
+            HttpResponse<String> r = post("/v1/chat/completions", chat(model, false));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-1bit-Backend")).contains(model.equals("alpha") ? "a" : "b");
+            assertThat(JSON.readTree(r.body()).get("model").asText()).isEqualTo(model);
+        }
+        HttpResponse<String> completion = post("/api/v1/completions", "{\"model\":\"beta\",\"prompt\":\"once upon\",\"max_tokens\":4}");
+        assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
+        assertThat(completion.headers().firstValue("X-1bit-Backend")).contains("b");
+    }
+
+    @Test
+    void streamingArrivesAsSeparateEvents() throws Exception {
+        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(chat("beta", true))).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith("data: ")) {
+                    events.add(line.substring(6));
+                }
+            }
+        }
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        assertThat(events.size()).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void anUnknownModelIs404InOpenAiFormatListingTheModels() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", chat("gpt-4o", false));
+        assertThat(r.statusCode()).isEqualTo(404);
+        JsonNode error = JSON.readTree(r.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("model_not_found");
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.get("message").asText()).contains("gpt-4o", "alpha", "beta");
+    }
+
+    @Test
+    void malformedJsonIs400AndAnOversizedBodyIs413() throws Exception {
+        HttpResponse<String> bad = post("/v1/chat/completions", "{\"model\": \"alpha\", ");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).at("/error/code").asText()).isEqualTo("invalid_json");
+        String huge = "{\"model\":\"alpha\",\"prompt\":\"" + "x".repeat(100_000) + "\"}";
+        HttpResponse<String> big = post("/v1/completions", huge);
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(big.body()).at("/error/code").asText()).isEqualTo("request_too_large");
+        // and the proxy still serves
+        assertThat(post("/v1/chat/completions", chat("alpha", false)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthReportsEachBackend() throws Exception {
+        JsonNode doc = JSON.readTree(HTTP.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(doc.get("backends")).extracting(b -> b.get("name").asText() + "=" + b.get("healthy").asBoolean())
+                .containsExactly("a=true", "b=true");
+    }
+}
