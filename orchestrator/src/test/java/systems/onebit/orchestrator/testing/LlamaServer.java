@@ -40,6 +40,12 @@ public final class LlamaServer implements AutoCloseable {
 
     /** Starts llama-server on a free loopback port with {@code model} and waits until /health answers 200. */
     public static LlamaServer start(Path model, String alias, Path logDir) throws IOException, InterruptedException {
+        return start(model, alias, logDir, 512);
+    }
+
+    /** As {@link #start(Path, String, Path)} with a context of {@code context} tokens (long streams need more). */
+    public static LlamaServer start(Path model, String alias, Path logDir, int context)
+            throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -47,7 +53,7 @@ public final class LlamaServer implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("llama-server-" + port + ".log");
         Process process = new ProcessBuilder(List.of(binary().toString(), "--host", "127.0.0.1", "--port",
-                Integer.toString(port), "-m", model.toString(), "--alias", alias, "-c", "512", "-np", "2", "-t", "1",
+                Integer.toString(port), "-m", model.toString(), "--alias", alias, "-c", Integer.toString(context), "-np", "2", "-t", "1",
                 "--no-warmup")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LlamaServer server = new LlamaServer(process, URI.create("http://127.0.0.1:" + port), log);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -77,6 +83,12 @@ public final class LlamaServer implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** SIGKILL, as a crash would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     @Override

@@ -1,0 +1,171 @@
+package systems.onebit.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.testing.LlamaServer;
+import systems.onebit.orchestrator.testing.TinyGguf;
+
+/**
+ * Faults behind the proxy: a backend killed mid-stream, one that lists models and then never answers, one that
+ * answers garbage. Each gives its documented outcome, and the proxy keeps serving the healthy backend throughout.
+ */
+class ProxyFaultsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    /** A backend that answers /v1/models for {@code model} and then, for any other request, {@code behaviour}. */
+    private URI fakeBackend(String model, String behaviour) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        open.add(() -> {
+            server.close();
+            for (Socket s : held) {
+                s.close();
+            }
+        });
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread.ofVirtual().start(() -> serve(s, model, behaviour, held));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    private static void serve(Socket s, String model, String behaviour, List<Socket> held) {
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            String requestLine = in.readLine();
+            OutputStream out = s.getOutputStream();
+            if (requestLine != null && requestLine.startsWith("GET /v1/models")) {
+                byte[] body = ("{\"object\":\"list\",\"data\":[{\"id\":\"" + model + "\"}]}").getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(body);
+                s.close();
+                return;
+            }
+            if (behaviour.equals("hang")) {
+                held.add(s);  // accepted, never answered
+                return;
+            }
+            out.write("garbage that is not HTTP\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            s.close();
+        } catch (IOException e) {
+            // the proxy gave up on us
+        }
+    }
+
+    private ProxyServer proxy(List<Backend> backends, Duration firstByte) {
+        Registry registry = new Registry("127.0.0.1", 0, backends.getFirst().name(), backends);
+        ProxyServer.Settings d = ProxyServer.Settings.defaults(registry);
+        ProxyServer proxy = ProxyServer.start(registry, new ProxyServer.Settings("127.0.0.1", 0, d.maxBodyBytes(),
+                Duration.ofSeconds(1), firstByte, Duration.ofMinutes(10)));
+        open.add(proxy);
+        return proxy;
+    }
+
+    private static Backend backend(String name, URI url) {
+        return new Backend(name, BackendKind.OPENAI, url, "", List.of(), List.of(), 100, true);
+    }
+
+    private static HttpResponse<String> chat(ProxyServer proxy, String model) throws Exception {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aBackendThatNeverAnswersIs504AndAGarbageOneIs502() throws Exception {
+        LlamaServer good = LlamaServer.start(new TinyGguf().seed(3).write(dir.resolve("good.gguf")), "good", dir);
+        open.add(good);
+        ProxyServer proxy = proxy(List.of(backend("good", good.url()), backend("hung", fakeBackend("slow", "hang")),
+                backend("junk", fakeBackend("noise", "garbage"))), Duration.ofMillis(1500));
+
+        long start = System.nanoTime();
+        HttpResponse<String> hung = chat(proxy, "slow");
+        assertThat(hung.statusCode()).as(hung.body()).isEqualTo(504);
+        assertThat(JSON.readTree(hung.body()).at("/error/code").asText()).isEqualTo("upstream_timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+
+        HttpResponse<String> junk = chat(proxy, "noise");
+        assertThat(junk.statusCode()).as(junk.body()).isEqualTo(502);
+        assertThat(JSON.readTree(junk.body()).at("/error/type").asText()).isEqualTo("server_error");
+
+        assertThat(chat(proxy, "good").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aBackendKilledMidStreamEndsTheStreamWithAnErrorEvent() throws Exception {
+        // A long context and a large max_tokens keep the victim streaming well past the moment it is killed.
+        LlamaServer victim = LlamaServer.start(new TinyGguf().seed(4).write(dir.resolve("victim.gguf")), "victim", dir, 16384);
+        LlamaServer good = LlamaServer.start(new TinyGguf().seed(5).write(dir.resolve("good.gguf")), "good", dir);
+        open.add(good);
+        open.add(victim);
+        ProxyServer proxy = proxy(List.of(backend("victim", victim.url()), backend("good", good.url())), Duration.ofMinutes(1));
+        String body = "{\"model\":\"victim\",\"max_tokens\":16000,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> events = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith("data: ")) {
+                    events.add(line.substring(6));
+                    if (events.size() == 2) {
+                        victim.kill();
+                    }
+                }
+            }
+        }
+        assertThat(events.size()).isGreaterThan(2);
+        JsonNode last = JSON.readTree(events.getLast());
+        assertThat(last.at("/error/code").asText()).isEqualTo("upstream_error");
+        assertThat(chat(proxy, "good").statusCode()).isEqualTo(200);
+    }
+}
