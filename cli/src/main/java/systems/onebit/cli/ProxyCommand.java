@@ -24,8 +24,25 @@ public final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--max-body-mb", paramLabel = "MB", defaultValue = "50", description = "Largest request body (default ${DEFAULT-VALUE}).")
     long maxBodyMb;
 
-    @Option(names = "--insecure", description = "Allow listening on a non-loopback address (the proxy has no API key yet).")
+    @Option(names = "--insecure", description = "Allow listening on a non-loopback address without an API key.")
     boolean insecure;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR", defaultValue = "ONEBIT_API_KEY",
+            description = "Environment variable holding the API key clients must send as Bearer (default ${DEFAULT-VALUE}; "
+                    + "unset: no key). Kept out of the command line so it never shows in ps or logs.")
+    String apiKeyEnv;
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+            description = "Origin allowed to call from a browser, e.g. http://localhost:3000 (repeatable; * for any).")
+    java.util.List<String> corsOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "8",
+            description = "Requests in flight per backend (default ${DEFAULT-VALUE}); more wait in line.")
+    int maxConcurrent;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+            description = "Requests that may wait per backend before 429 (default ${DEFAULT-VALUE}).")
+    int queue;
 
     private final CliContext context;
 
@@ -38,12 +55,17 @@ public final class ProxyCommand implements Callable<Integer> {
         Registry registry = context.registry().read();
         ProxyServer.Settings settings = ProxyServer.Settings.defaults(registry);
         String listen = host != null ? host : registry.proxyHost();
-        if (!isLoopback(listen) && !insecure) {
-            throw ExitException.usage("refusing to listen on " + listen + ": only loopback is safe without an API key; "
-                    + "pass --insecure to do it anyway");
+        String apiKey = context.env().getOrDefault(apiKeyEnv, "");
+        if (!isLoopback(listen) && apiKey.isEmpty() && !insecure) {
+            throw ExitException.usage("refusing to listen on " + listen + " without an API key: set " + apiKeyEnv
+                    + ", or pass --insecure to do it anyway");
+        }
+        if (maxConcurrent < 1 || queue < 0) {
+            throw ExitException.usage("--max-concurrent must be at least 1 and --queue at least 0");
         }
         settings = new ProxyServer.Settings(listen, port >= 0 ? port : registry.proxyPort(), maxBodyMb << 20,
-                settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval());
+                settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
+                maxConcurrent, queue);
         CountDownLatch stopped = new CountDownLatch(1);
         try (ProxyServer proxy = ProxyServer.start(registry, settings)) {
             Thread hook = new Thread(stopped::countDown, "1bit-proxy-shutdown");

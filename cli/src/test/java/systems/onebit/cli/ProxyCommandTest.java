@@ -22,7 +22,7 @@ class ProxyCommandTest {
         Cli.Result result = new Cli(home).run("proxy", "--host", "0.0.0.0", "--port", "0");
         assertThat(result.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(result.errLines()).singleElement().asString()
-                .contains("refusing to listen on 0.0.0.0", "--insecure");
+                .contains("refusing to listen on 0.0.0.0 without an API key: set ONEBIT_API_KEY", "--insecure");
     }
 
     @Test

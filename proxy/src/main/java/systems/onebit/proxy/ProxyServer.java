@@ -42,20 +42,43 @@ public final class ProxyServer implements AutoCloseable {
     private static final Set<String> FORWARDED_HEADERS = Set.of("content-type", "accept", "accept-encoding",
             "openai-beta", "anthropic-version", "x-request-id");
 
-    /** Listening address and limits. */
+    /**
+     * Listening address, limits and access control.
+     *
+     * @param apiKey       required as {@code Authorization: Bearer KEY} on every route but /health; empty for none
+     * @param corsOrigins  origins allowed to call from a browser ({@code *} for any); empty for none
+     * @param maxConcurrent requests in flight per backend; more wait in a FIFO queue of {@code queueLimit}
+     */
     public record Settings(String host, int port, long maxBodyBytes, Duration connectTimeout, Duration firstByteTimeout,
-                           Duration probeInterval) {
+                           Duration probeInterval, String apiKey, List<String> corsOrigins, int maxConcurrent,
+                           int queueLimit) {
+        public Settings {
+            corsOrigins = List.copyOf(corsOrigins);
+        }
+
         public static Settings defaults(Registry registry) {
             return new Settings(registry.proxyHost(), registry.proxyPort(), 50L << 20, Duration.ofSeconds(2),
-                    Duration.ofMinutes(5), Duration.ofSeconds(2));
+                    Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64);
         }
 
         public Settings withPort(int value) {
-            return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval);
+            return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
+                    corsOrigins, maxConcurrent, queueLimit);
         }
 
         public Settings withMaxBodyBytes(long value) {
-            return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval);
+            return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval, apiKey, corsOrigins,
+                    maxConcurrent, queueLimit);
+        }
+
+        public Settings withAccess(String key, List<String> origins) {
+            return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, key, origins,
+                    maxConcurrent, queueLimit);
+        }
+
+        public Settings withLimits(int concurrent, int queue, Duration firstByte) {
+            return new Settings(host, port, maxBodyBytes, connectTimeout, firstByte, probeInterval, apiKey, corsOrigins,
+                    concurrent, queue);
         }
     }
 
@@ -87,13 +110,15 @@ public final class ProxyServer implements AutoCloseable {
     /** The proxy's routes; production and tests use this same method. */
     public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Map<String, String> aliases,
                                String defaultBackend, Settings settings, HttpClient http) {
+        rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
+        ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
         for (String prefix : PREFIXES) {
             rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get()));
             rules.get(prefix + "/models/{id}", (req, res) -> getModel(res, backends.get(),
                     req.path().pathParameters().get("id")));
             rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, backends.get(), aliases, defaultBackend,
-                    settings, http));
+                    settings, http, gate));
         }
     }
 
@@ -149,7 +174,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
-                                Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http) {
+                                Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http,
+                                ConcurrencyGate gate) {
         byte[] body;
         try {
             body = readLimited(req.content().inputStream(), settings.maxBodyBytes());
@@ -179,7 +205,25 @@ public final class ProxyServer implements AutoCloseable {
                     + "' is not served here; available: " + String.join(", ", unknown.available()),
                     "invalid_request_error", "model_not_found");
             case Router.Decision.Unavailable down -> sendError(res, 503, down.message(), "server_error", "backend_unavailable");
-            case Router.Decision.Forward target -> relay(req, res, prefix, body, target.backend(), settings, http);
+            case Router.Decision.Forward target -> {
+                Optional<ConcurrencyGate.Permit> permit;
+                try {
+                    permit = gate.enter(target.backend().name());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    sendError(res, 503, "the proxy is shutting down", "server_error", "shutting_down");
+                    return;
+                }
+                if (permit.isEmpty()) {
+                    res.header(HeaderNames.RETRY_AFTER, "1");
+                    sendError(res, 429, "backend '" + target.backend().name() + "' is busy and its queue is full; retry shortly",
+                            "rate_limit_error", "queue_full");
+                    return;
+                }
+                try (ConcurrencyGate.Permit held = permit.get()) {
+                    relay(req, res, prefix, body, target.backend(), settings, http);
+                }
+            }
         }
     }
 

@@ -99,12 +99,70 @@ class ProxyFaultsIT {
     }
 
     private ProxyServer proxy(List<Backend> backends, Duration firstByte) {
+        return proxy(backends, firstByte, 8, 64, "", List.of());
+    }
+
+    private ProxyServer proxy(List<Backend> backends, Duration firstByte, int concurrent, int queue, String key,
+                              List<String> origins) {
         Registry registry = new Registry("127.0.0.1", 0, backends.getFirst().name(), backends);
-        ProxyServer.Settings d = ProxyServer.Settings.defaults(registry);
-        ProxyServer proxy = ProxyServer.start(registry, new ProxyServer.Settings("127.0.0.1", 0, d.maxBodyBytes(),
-                Duration.ofSeconds(1), firstByte, Duration.ofMinutes(10)));
+        ProxyServer proxy = ProxyServer.start(registry, ProxyServer.Settings.defaults(registry).withPort(0)
+                .withLimits(concurrent, queue, firstByte).withAccess(key, origins));
         open.add(proxy);
         return proxy;
+    }
+
+    private static HttpResponse<String> get(ProxyServer proxy, String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aFullQueueIs429WithRetryAfterWhileOtherBackendsServe() throws Exception {
+        LlamaServer good = LlamaServer.start(new TinyGguf().seed(6).write(dir.resolve("good.gguf")), "good", dir);
+        open.add(good);
+        ProxyServer proxy = proxy(List.of(backend("hung", fakeBackend("slow", "hang")), backend("good", good.url())),
+                Duration.ofSeconds(4), 1, 1, "", List.of());
+        String body = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        var running = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        var queued = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        HttpResponse<String> turnedAway = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(turnedAway.statusCode()).as(turnedAway.body()).isEqualTo(429);
+        assertThat(turnedAway.headers().firstValue("Retry-After")).contains("1");
+        assertThat(JSON.readTree(turnedAway.body()).at("/error/code").asText()).isEqualTo("queue_full");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(chat(proxy, "good").statusCode()).isEqualTo(200);
+        assertThat(running.get().statusCode()).isEqualTo(504);
+        assertThat(queued.get().statusCode()).isEqualTo(504);
+    }
+
+    @Test
+    void theApiKeyGuardsEveryRouteButHealthAndCorsAnswersAllowedOrigins() throws Exception {
+        ProxyServer proxy = proxy(List.of(backend("junk", fakeBackend("noise", "garbage"))), Duration.ofSeconds(2), 8, 64,
+                "s3cret-key", List.of("http://localhost:8080"));
+        assertThat(get(proxy, "/v1/models").statusCode()).isEqualTo(401);
+        assertThat(get(proxy, "/v1/models", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+        HttpResponse<String> denied = get(proxy, "/api/v1/models", "Authorization", "Bearer s3cret-ke");
+        assertThat(JSON.readTree(denied.body()).at("/error/code").asText()).isEqualTo("invalid_api_key");
+        assertThat(get(proxy, "/v1/models", "Authorization", "Bearer s3cret-key").statusCode()).isEqualTo(200);
+        assertThat(get(proxy, "/health").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                        + "/v1/chat/completions")).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://localhost:8080").header("Access-Control-Request-Method", "POST").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).contains("http://localhost:8080");
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("")).contains("Authorization");
+        HttpResponse<String> other = get(proxy, "/v1/models", "Authorization", "Bearer s3cret-key", "Origin", "http://evil.example");
+        assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
     }
 
     private static Backend backend(String name, URI url) {
