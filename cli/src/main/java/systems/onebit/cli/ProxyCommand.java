@@ -52,7 +52,8 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Registry registry = context.registry().read();
+        systems.onebit.proxy.RegistryWatch watch = systems.onebit.proxy.RegistryWatch.of(context.registry());
+        Registry registry = watch.current();
         ProxyServer.Settings settings = ProxyServer.Settings.defaults(registry);
         String listen = host != null ? host : registry.proxyHost();
         String apiKey = context.env().getOrDefault(apiKeyEnv, "");
@@ -67,7 +68,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
                 maxConcurrent, queue);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ProxyServer proxy = ProxyServer.start(registry, settings)) {
+        try (ProxyServer proxy = ProxyServer.start(watch, settings)) {
             Thread hook = new Thread(stopped::countDown, "1bit-proxy-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             context.out().println("1bit proxy listening on http://" + listen + ":" + proxy.port() + "/v1 ("

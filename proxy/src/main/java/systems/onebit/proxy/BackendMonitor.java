@@ -18,13 +18,14 @@ import systems.onebit.orchestrator.registry.Backend;
 
 /**
  * Probes every enabled backend's model list in the background and keeps an immutable snapshot, so a request
- * never waits on a dead backend. A backend that stops answering keeps its last-known models, marked down.
+ * never waits on a dead backend. A backend that stops answering keeps its last-known models, marked down. Each
+ * round first re-reads the registry if its file changed.
  */
 public final class BackendMonitor implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<Backend> backends;
+    private final RegistryWatch registry;
     private final HttpClient http;
     private final Duration timeout;
     private final AtomicReference<List<LiveBackend>> snapshot = new AtomicReference<>(List.of());
@@ -34,8 +35,8 @@ public final class BackendMonitor implements AutoCloseable {
         return t;
     });
 
-    public BackendMonitor(List<Backend> backends, Duration timeout) {
-        this.backends = backends.stream().filter(Backend::enabled).toList();
+    public BackendMonitor(RegistryWatch registry, Duration timeout) {
+        this.registry = registry;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
@@ -52,9 +53,13 @@ public final class BackendMonitor implements AutoCloseable {
     }
 
     void refresh() {
+        registry.refresh();
         List<LiveBackend> previous = snapshot.get();
         List<CompletableFuture<LiveBackend>> probes = new ArrayList<>();
-        for (Backend b : backends) {
+        for (Backend b : registry.current().backends()) {
+            if (!b.enabled()) {
+                continue;
+            }
             URI models = b.url().resolve("/v1/models");
             List<String> known = previous.stream().filter(p -> p.name().equals(b.name())).findFirst()
                     .map(LiveBackend::models).orElse(b.models());

@@ -91,13 +91,18 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public static ProxyServer start(Registry registry, Settings settings) {
-        BackendMonitor monitor = new BackendMonitor(registry.backends(), Duration.ofSeconds(1)).start(settings.probeInterval());
+        return start(RegistryWatch.fixed(registry), settings);
+    }
+
+    /** Starts the proxy over a registry that is re-read when its file changes. */
+    public static ProxyServer start(RegistryWatch registry, Settings settings) {
+        BackendMonitor monitor = new BackendMonitor(registry, Duration.ofSeconds(1)).start(settings.probeInterval());
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
                 .version(HttpClient.Version.HTTP_1_1).build();
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
-                .routing(r -> routing(r, monitor::snapshot, Map.of(), registry.defaultBackend(), settings, http))
+                .routing(r -> routing(r, monitor::snapshot, registry::current, settings, http))
                 .build()
                 .start();
         return new ProxyServer(server, monitor);
@@ -108,17 +113,17 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The proxy's routes; production and tests use this same method. */
-    public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Map<String, String> aliases,
-                               String defaultBackend, Settings settings, HttpClient http) {
+    public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Supplier<Registry> registry,
+                               Settings settings, HttpClient http) {
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
         for (String prefix : PREFIXES) {
-            rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get()));
+            rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get(), registry.get().aliases()));
             rules.get(prefix + "/models/{id}", (req, res) -> getModel(res, backends.get(),
                     req.path().pathParameters().get("id")));
-            rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, backends.get(), aliases, defaultBackend,
-                    settings, http, gate));
+            rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, backends.get(), registry.get().aliases(),
+                    registry.get().defaultBackend(), settings, http, gate));
         }
     }
 
@@ -145,7 +150,7 @@ public final class ProxyServer implements AutoCloseable {
         return m;
     }
 
-    private static void listModels(ServerResponse res, List<LiveBackend> backends) {
+    private static void listModels(ServerResponse res, List<LiveBackend> backends, Map<String, String> aliases) {
         ObjectNode doc = JSON.createObjectNode();
         doc.put("object", "list");
         ArrayNode data = doc.putArray("data");
@@ -159,6 +164,14 @@ public final class ProxyServer implements AutoCloseable {
                 }
             }
         }
+        // Aliases whose model is served, listed under the backend that serves it.
+        new java.util.TreeMap<>(aliases).forEach((alias, model) -> {
+            if (!seen.contains(alias) && Router.route(Optional.of(model), backends, Map.of(), "")
+                    instanceof Router.Decision.Forward f) {
+                seen.add(alias);
+                data.add(modelEntry(alias, f.backend().name()));
+            }
+        });
         sendJson(res, 200, doc);
     }
 

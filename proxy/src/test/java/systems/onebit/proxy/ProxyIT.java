@@ -142,6 +142,41 @@ class ProxyIT {
     }
 
     @Test
+    void registryChangesAreReloadedAndAliasesRoute() throws Exception {
+        var store = new systems.onebit.orchestrator.registry.RegistryStore(dir.resolve("reload/registry.yaml"));
+        store.update(r -> new Registry("127.0.0.1", 13306, "a", List.of(
+                new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true))));
+        Registry initial = store.read();
+        try (ProxyServer reloading = ProxyServer.start(RegistryWatch.of(store), new ProxyServer.Settings("127.0.0.1", 0,
+                1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(200), "", List.of(), 8, 64))) {
+            URI at = URI.create("http://127.0.0.1:" + reloading.port() + "/v1/models");
+            assertThat(ids(at)).containsExactly("alpha");
+            Thread.sleep(20);  // a distinct modification time
+            store.update(r -> new Registry(r.proxyHost(), r.proxyPort(), r.defaultBackend(), r.with(
+                    new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)).backends(),
+                    java.util.Map.of("smart", "beta")));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!ids(at).contains("beta") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(ids(at)).containsExactly("alpha", "beta", "smart");
+            HttpResponse<String> viaAlias = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + reloading.port() + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(chat("smart", false))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(viaAlias.statusCode()).as(viaAlias.body()).isEqualTo(200);
+            assertThat(viaAlias.headers().firstValue("X-1bit-Backend")).contains("b");
+        }
+        assertThat(initial.aliases()).isEmpty();
+    }
+
+    private static List<String> ids(URI models) throws Exception {
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(HTTP.send(HttpRequest.newBuilder(models).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .get("data").forEach(m -> ids.add(m.get("id").asText()));
+        return ids;
+    }
+
+    @Test
     void healthReportsEachBackend() throws Exception {
         JsonNode doc = JSON.readTree(HTTP.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());

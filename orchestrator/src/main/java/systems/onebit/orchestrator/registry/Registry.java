@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import systems.onebit.orchestrator.OrchestratorException;
 
@@ -11,8 +12,10 @@ import systems.onebit.orchestrator.OrchestratorException;
  * The backend registry: proxy endpoint, default backend, and the backends in registry order.
  *
  * @param defaultBackend the backend for requests that name no model; empty for none
+ * @param aliases        other names for models (alias to model id), resolved by the proxy before routing
  */
-public record Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends) {
+public record Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
+                       Map<String, String> aliases) {
 
     public static final int PROXY_PORT = 13306;
     public static final int BACKEND_PORT = 13305;
@@ -21,9 +24,14 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
 
     public Registry {
         backends = List.copyOf(backends);
+        aliases = Map.copyOf(aliases);
         if (backends.stream().map(Backend::name).distinct().count() != backends.size()) {
             throw OrchestratorException.configInvalid("the registry names a backend twice", "remove the duplicate entry");
         }
+    }
+
+    public Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends) {
+        this(proxyHost, proxyPort, defaultBackend, backends, Map.of());
     }
 
     /** The embedded defaults, used while no registry file exists. */
@@ -53,19 +61,19 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
         }
         List<Backend> next = new ArrayList<>(backends);
         next.add(backend);
-        return new Registry(proxyHost, proxyPort, defaultBackend, next);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases);
     }
 
     public Registry without(String name) {
         require(name);
         List<Backend> next = backends.stream().filter(b -> !b.name().equals(name)).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next);
+        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next, aliases);
     }
 
     public Registry replaced(Backend backend) {
         require(backend.name());
         List<Backend> next = backends.stream().map(b -> b.name().equals(backend.name()) ? backend : b).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend, next);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases);
     }
 
     public Backend require(String name) {

@@ -38,7 +38,7 @@ public final class RegistryStore {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends");
+    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
     /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
@@ -79,6 +79,8 @@ public final class RegistryStore {
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lockChannel.lock()) {
                 Registry next = change.apply(read());
+                // Never write a file that would not read back.
+                parse(render(next), file + " (as it would be written)");
                 write(next);
                 return next;
             }
@@ -124,6 +126,10 @@ public final class RegistryStore {
         proxy.put("host", registry.proxyHost());
         proxy.put("port", registry.proxyPort());
         root.put("defaultBackend", registry.defaultBackend());
+        if (!registry.aliases().isEmpty()) {
+            ObjectNode aliases = root.putObject("aliases");
+            new java.util.TreeMap<>(registry.aliases()).forEach(aliases::put);
+        }
         ArrayNode backends = root.putArray("backends");
         for (Backend b : registry.backends()) {
             ObjectNode node = backends.addObject();
@@ -188,7 +194,13 @@ public final class RegistryStore {
             for (JsonNode node : list) {
                 backends.add(backend(node, index++));
             }
-            return new Registry(host, port, root.path("defaultBackend").asText(""), backends);
+            JsonNode aliasNode = root.path("aliases");
+            if (!aliasNode.isMissingNode() && !aliasNode.isObject()) {
+                throw new IllegalArgumentException("'aliases' must be a mapping of alias: model");
+            }
+            java.util.Map<String, String> aliases = new java.util.TreeMap<>();
+            aliasNode.fields().forEachRemaining(e -> aliases.put(e.getKey(), e.getValue().asText()));
+            return new Registry(host, port, root.path("defaultBackend").asText(""), backends, aliases);
         } catch (IllegalArgumentException | OrchestratorException e) {
             String detail = e instanceof OrchestratorException oe ? oe.getMessage() : e.getMessage();
             throw OrchestratorException.configInvalid("registry " + source + " is invalid: " + detail, fix);

@@ -99,6 +99,25 @@ class RegistryStoreTest {
     }
 
     @Test
+    void aChangeThatWouldNotReadBackIsRefusedAndNothingIsWritten() {
+        RegistryStore store = new RegistryStore(dir.resolve("registry.yaml"));
+        assertThatThrownBy(() -> store.update(r -> new Registry(r.proxyHost(), 0, r.defaultBackend(), r.backends())))
+                .isInstanceOfSatisfying(OrchestratorException.class,
+                        e -> assertThat(e.getMessage()).contains("proxy.port 0 is not a TCP port"));
+        assertThat(Files.exists(store.file())).isFalse();
+    }
+
+    @Test
+    void aliasesRoundTrip() throws IOException {
+        RegistryStore store = new RegistryStore(dir.resolve("registry.yaml"));
+        Files.writeString(store.file(), "aliases:\n  coder: qwen3-coder-30b\nbackends: []\n");
+        assertThat(store.read().aliases()).containsEntry("coder", "qwen3-coder-30b");
+        Registry after = store.update(r -> r.with(openai("x", 9999)));
+        assertThat(after.aliases()).containsEntry("coder", "qwen3-coder-30b");
+        assertThat(store.read().aliases()).containsEntry("coder", "qwen3-coder-30b");
+    }
+
+    @Test
     void removingTheDefaultBackendClearsTheDefault() {
         RegistryStore store = new RegistryStore(dir.resolve("registry.yaml"));
         Registry after = store.update(r -> r.without("llama"));
