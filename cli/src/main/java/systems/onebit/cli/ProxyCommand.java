@@ -1,5 +1,6 @@
 package systems.onebit.cli;
 
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.Callable;
@@ -68,7 +69,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
                 maxConcurrent, queue);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ProxyServer proxy = ProxyServer.start(watch, settings)) {
+        PrintStream log = context.err();
+        try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println))) {
             Thread hook = new Thread(stopped::countDown, "1bit-proxy-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             context.out().println("1bit proxy listening on http://" + listen + ":" + proxy.port() + "/v1 ("

@@ -91,18 +91,21 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public static ProxyServer start(Registry registry, Settings settings) {
-        return start(RegistryWatch.fixed(registry), settings);
+        return start(RegistryWatch.fixed(registry), settings, new Observer(line -> { }));
     }
 
-    /** Starts the proxy over a registry that is re-read when its file changes. */
-    public static ProxyServer start(RegistryWatch registry, Settings settings) {
+    /**
+     * Starts the proxy over a registry that is re-read when its file changes; {@code observer} gets the access log
+     * and serves /metrics.
+     */
+    public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer) {
         BackendMonitor monitor = new BackendMonitor(registry, Duration.ofSeconds(1)).start(settings.probeInterval());
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
                 .version(HttpClient.Version.HTTP_1_1).build();
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
-                .routing(r -> routing(r, monitor::snapshot, registry::current, settings, http))
+                .routing(r -> routing(r, monitor::snapshot, registry::current, settings, http, observer))
                 .build()
                 .start();
         return new ProxyServer(server, monitor);
@@ -114,16 +117,28 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The proxy's routes; production and tests use this same method. */
     public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Supplier<Registry> registry,
-                               Settings settings, HttpClient http) {
+                               Settings settings, HttpClient http, Observer observer) {
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
+        rules.get("/metrics", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            res.send(observer.prometheus().getBytes(StandardCharsets.UTF_8));
+        });
         for (String prefix : PREFIXES) {
             rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get(), registry.get().aliases()));
             rules.get(prefix + "/models/{id}", (req, res) -> getModel(res, backends.get(),
                     req.path().pathParameters().get("id")));
-            rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, backends.get(), registry.get().aliases(),
-                    registry.get().defaultBackend(), settings, http, gate));
+            rules.any(prefix + "/*", (req, res) -> {
+                Exchange exchange = new Exchange(req.prologue().method().text(), req.path().rawPath(), System.nanoTime());
+                try {
+                    forward(req, res, prefix, backends.get(), registry.get().aliases(), registry.get().defaultBackend(),
+                            settings, http, gate, exchange, observer);
+                } finally {
+                    observer.request(exchange.method, exchange.path, exchange.model, exchange.backend, exchange.status,
+                            exchange.firstByte, System.nanoTime() - exchange.start, exchange.bytes);
+                }
+            });
         }
     }
 
@@ -188,16 +203,16 @@ public final class ProxyServer implements AutoCloseable {
 
     private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
                                 Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http,
-                                ConcurrencyGate gate) {
+                                ConcurrencyGate gate, Exchange exchange, Observer observer) {
         byte[] body;
         try {
             body = readLimited(req.content().inputStream(), settings.maxBodyBytes());
         } catch (BodyTooLarge e) {
-            sendError(res, 413, "request body is over the limit of " + settings.maxBodyBytes() + " bytes",
+            fail(res, exchange, 413, "request body is over the limit of " + settings.maxBodyBytes() + " bytes",
                     "invalid_request_error", "request_too_large");
             return;
         } catch (IOException e) {
-            sendError(res, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
+            fail(res, exchange, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
             return;
         }
         String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
@@ -205,36 +220,39 @@ public final class ProxyServer implements AutoCloseable {
         try {
             model = modelOf(body, contentType);
         } catch (JsonProcessingException e) {
-            sendError(res, 400, "request body is not valid JSON: " + e.getOriginalMessage(), "invalid_request_error",
+            fail(res, exchange, 400, "request body is not valid JSON: " + e.getOriginalMessage(), "invalid_request_error",
                     "invalid_json");
             return;
         } catch (IOException e) {
-            sendError(res, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
+            fail(res, exchange, 400, "could not read the request body: " + e.getMessage(), "invalid_request_error", "bad_request");
             return;
         }
+        exchange.model = model.orElse("");
         Router.Decision decision = Router.route(model, backends, aliases, defaultBackend);
         switch (decision) {
-            case Router.Decision.UnknownModel unknown -> sendError(res, 404, "model '" + unknown.model()
+            case Router.Decision.UnknownModel unknown -> fail(res, exchange, 404, "model '" + unknown.model()
                     + "' is not served here; available: " + String.join(", ", unknown.available()),
                     "invalid_request_error", "model_not_found");
-            case Router.Decision.Unavailable down -> sendError(res, 503, down.message(), "server_error", "backend_unavailable");
+            case Router.Decision.Unavailable down -> fail(res, exchange, 503, down.message(), "server_error", "backend_unavailable");
             case Router.Decision.Forward target -> {
+                exchange.backend = target.backend().name();
+                exchange.model = target.model();
                 Optional<ConcurrencyGate.Permit> permit;
                 try {
                     permit = gate.enter(target.backend().name());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    sendError(res, 503, "the proxy is shutting down", "server_error", "shutting_down");
+                    fail(res, exchange, 503, "the proxy is shutting down", "server_error", "shutting_down");
                     return;
                 }
                 if (permit.isEmpty()) {
                     res.header(HeaderNames.RETRY_AFTER, "1");
-                    sendError(res, 429, "backend '" + target.backend().name() + "' is busy and its queue is full; retry shortly",
+                    fail(res, exchange, 429, "backend '" + target.backend().name() + "' is busy and its queue is full; retry shortly",
                             "rate_limit_error", "queue_full");
                     return;
                 }
                 try (ConcurrencyGate.Permit held = permit.get()) {
-                    relay(req, res, prefix, body, target.backend(), settings, http);
+                    relay(req, res, prefix, body, target.backend(), settings, http, exchange, observer);
                 }
             }
         }
@@ -255,7 +273,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
-                              Settings settings, HttpClient http) {
+                              Settings settings, HttpClient http, Exchange exchange, Observer observer) {
         String rest = req.path().rawPath().substring(prefix.length());
         String query = req.query().rawValue();
         URI target = backend.url().resolve("/v1" + rest + (query.isEmpty() ? "" : "?" + query));
@@ -272,19 +290,21 @@ public final class ProxyServer implements AutoCloseable {
         try {
             answer = http.send(upstream.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            sendError(res, 504, "backend '" + backend.name() + "' did not accept the connection in time", "server_error", "upstream_timeout");
+            fail(res, exchange, 504, "backend '" + backend.name() + "' did not accept the connection in time", "server_error", "upstream_timeout");
             return;
         } catch (HttpTimeoutException e) {
-            sendError(res, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
+            fail(res, exchange, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
             return;
         } catch (IOException e) {
-            sendError(res, 502, "backend '" + backend.name() + "' failed: " + e.getMessage(), "server_error", "upstream_error");
+            fail(res, exchange, 502, "backend '" + backend.name() + "' failed: " + e.getMessage(), "server_error", "upstream_error");
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            sendError(res, 503, "the proxy is shutting down", "server_error", "shutting_down");
+            fail(res, exchange, 503, "the proxy is shutting down", "server_error", "shutting_down");
             return;
         }
+        exchange.firstByte = System.nanoTime() - exchange.start;
+        exchange.status = answer.statusCode();
         res.status(answer.statusCode());
         String upstreamType = answer.headers().firstValue("content-type").orElse("application/json");
         res.header(HeaderNames.CONTENT_TYPE, upstreamType);
@@ -314,9 +334,29 @@ public final class ProxyServer implements AutoCloseable {
                 }
                 out.write(buffer, 0, n);
                 out.flush();  // relay each chunk at once: token streaming must not wait for a buffer to fill
+                exchange.bytes += n;
+                observer.scan(backend.name(), exchange.model, buffer, n);
             }
         } catch (IOException e) {
             // The client went away; closing the upstream body (try-with-resources) cancels the backend request.
+        }
+    }
+
+    /** What the access log and the metrics record of one forwarded request. */
+    private static final class Exchange {
+        final String method;
+        final String path;
+        final long start;
+        String model = "";
+        String backend = "";
+        int status = 500;
+        long firstByte = -1;
+        long bytes;
+
+        Exchange(String method, String path, long start) {
+            this.method = method;
+            this.path = path;
+            this.start = start;
         }
     }
 
@@ -340,6 +380,11 @@ public final class ProxyServer implements AutoCloseable {
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
+    }
+
+    private static void fail(ServerResponse res, Exchange exchange, int status, String message, String type, String code) {
+        exchange.status = status;
+        sendError(res, status, message, type, code);
     }
 
     static void sendError(ServerResponse res, int status, String message, String type, String code) {

@@ -38,6 +38,7 @@ class ProxyIT {
     private static ProxyServer proxy;
     private static URI base;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final List<String> ACCESS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,7 +47,8 @@ class ProxyIT {
         Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
                 new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
                 new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
-        proxy = ProxyServer.start(registry, ProxyServer.Settings.defaults(registry).withPort(0).withMaxBodyBytes(64 * 1024));
+        proxy = ProxyServer.start(RegistryWatch.fixed(registry),
+                ProxyServer.Settings.defaults(registry).withPort(0).withMaxBodyBytes(64 * 1024), new Observer(ACCESS::add));
         base = URI.create("http://127.0.0.1:" + proxy.port());
     }
 
@@ -148,7 +150,8 @@ class ProxyIT {
                 new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true))));
         Registry initial = store.read();
         try (ProxyServer reloading = ProxyServer.start(RegistryWatch.of(store), new ProxyServer.Settings("127.0.0.1", 0,
-                1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(200), "", List.of(), 8, 64))) {
+                1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(200), "", List.of(), 8, 64),
+                new Observer(line -> { }))) {
             URI at = URI.create("http://127.0.0.1:" + reloading.port() + "/v1/models");
             assertThat(ids(at)).containsExactly("alpha");
             Thread.sleep(20);  // a distinct modification time
@@ -174,6 +177,24 @@ class ProxyIT {
         JSON.readTree(HTTP.send(HttpRequest.newBuilder(models).build(), HttpResponse.BodyHandlers.ofString()).body())
                 .get("data").forEach(m -> ids.add(m.get("id").asText()));
         return ids;
+    }
+
+    @Test
+    void metricsAndTheAccessLogRecordEachRequest() throws Exception {
+        assertThat(post("/v1/chat/completions", chat("alpha", false)).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", chat("nope", false)).statusCode()).isEqualTo(404);
+        String metrics = HTTP.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics)
+                .containsPattern("onebit_proxy_requests_total\\{backend=\"a\",model=\"alpha\",status=\"200\"} [1-9]")
+                .containsPattern("onebit_proxy_errors_total\\{backend=\"\",model=\"nope\",status=\"404\"} [1-9]")
+                .contains("onebit_proxy_request_seconds_bucket{backend=\"a\",model=\"alpha\",le=\"+Inf\"}")
+                .contains("onebit_proxy_first_byte_seconds_count{backend=\"a\",model=\"alpha\"}")
+                .containsPattern("onebit_proxy_generated_tokens_total\\{backend=\"a\",model=\"alpha\"} [1-9]")
+                .containsPattern("onebit_proxy_tokens_per_second\\{backend=\"a\",model=\"alpha\"} [0-9.E]+");
+        assertThat(ACCESS).anySatisfy(line -> assertThat(line)
+                .matches("POST /v1/chat/completions model=alpha backend=a status=200 ttfb_ms=[0-9.]+ total_ms=[0-9.]+ bytes=[1-9][0-9]*"));
+        assertThat(ACCESS).anySatisfy(line -> assertThat(line).startsWith("POST /v1/chat/completions model=nope backend=- status=404 ttfb_ms=-"));
     }
 
     @Test

@@ -1,0 +1,149 @@
+package systems.onebit.proxy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Observability: one access-log line per request, and Prometheus metrics (requests, errors, latency and
+ * time-to-first-byte histograms, generated tokens and tokens per second from the backends' usage/timings), per
+ * backend and model.
+ */
+public final class Observer {
+
+    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+    private static final byte[] PER_SECOND = "\"predicted_per_second\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COMPLETION_TOKENS = "\"completion_tokens\":".getBytes(StandardCharsets.US_ASCII);
+
+    private final Consumer<String> accessLog;
+    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> firstByte = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Double> tokensPerSecond = new ConcurrentHashMap<>();
+
+    public Observer(Consumer<String> accessLog) {
+        this.accessLog = accessLog;
+    }
+
+    private static final class Histogram {
+        final LongAdder[] counts = new LongAdder[BUCKETS.length + 1];
+        final DoubleAdder sum = new DoubleAdder();
+
+        Histogram() {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new LongAdder();
+            }
+        }
+
+        void observe(double seconds) {
+            int i = 0;
+            while (i < BUCKETS.length && seconds > BUCKETS[i]) {
+                i++;
+            }
+            counts[i].increment();
+            sum.add(seconds);
+        }
+    }
+
+    /** One finished request. {@code firstByteNanos} is negative when no upstream answered. */
+    public void request(String method, String path, String model, String backend, int status, long firstByteNanos,
+                        long totalNanos, long bytes) {
+        String labels = "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"";
+        requests.computeIfAbsent(labels + ",status=\"" + status + "\"", k -> new LongAdder()).increment();
+        if (status >= 400) {
+            errors.computeIfAbsent(labels + ",status=\"" + status + "\"", k -> new LongAdder()).increment();
+        }
+        latency.computeIfAbsent(labels, k -> new Histogram()).observe(totalNanos / 1e9);
+        if (firstByteNanos >= 0) {
+            firstByte.computeIfAbsent(labels, k -> new Histogram()).observe(firstByteNanos / 1e9);
+        }
+        accessLog.accept(String.format(Locale.ROOT, "%s %s model=%s backend=%s status=%d ttfb_ms=%s total_ms=%.1f bytes=%d",
+                method, path, model.isEmpty() ? "-" : model, backend.isEmpty() ? "-" : backend, status,
+                firstByteNanos < 0 ? "-" : String.format(Locale.ROOT, "%.1f", firstByteNanos / 1e6), totalNanos / 1e6, bytes));
+    }
+
+    /** Scans relayed bytes for llama-server's usage and timings (both plain JSON and the last SSE event). */
+    public void scan(String backend, String model, byte[] data, int length) {
+        String labels = "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"";
+        double perSecond = number(data, length, PER_SECOND);
+        if (!Double.isNaN(perSecond)) {
+            tokensPerSecond.put(labels, perSecond);
+        }
+        double completion = number(data, length, COMPLETION_TOKENS);
+        if (!Double.isNaN(completion)) {
+            tokens.computeIfAbsent(labels, k -> new LongAdder()).add((long) completion);
+        }
+    }
+
+    private static double number(byte[] data, int length, byte[] key) {
+        outer:
+        for (int i = 0; i + key.length <= length; i++) {
+            for (int k = 0; k < key.length; k++) {
+                if (data[i + k] != key[k]) {
+                    continue outer;
+                }
+            }
+            int start = i + key.length;
+            int end = start;
+            while (end < length && (Character.isDigit(data[end]) || data[end] == '.' || data[end] == '-'
+                    || data[end] == 'e' || data[end] == 'E' || data[end] == '+')) {
+                end++;
+            }
+            try {
+                return Double.parseDouble(new String(data, start, end - start, StandardCharsets.US_ASCII));
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** The Prometheus text exposition. */
+    public String prometheus() {
+        StringBuilder out = new StringBuilder();
+        counter(out, "onebit_proxy_requests_total", "Requests by backend, model and status.", requests);
+        counter(out, "onebit_proxy_errors_total", "Requests that ended with a 4xx or 5xx status.", errors);
+        histogram(out, "onebit_proxy_request_seconds", "Request latency, to the last byte.", latency);
+        histogram(out, "onebit_proxy_first_byte_seconds", "Time to the backend's first byte.", firstByte);
+        counter(out, "onebit_proxy_generated_tokens_total", "Completion tokens the backends reported.", tokens);
+        out.append("# HELP onebit_proxy_tokens_per_second Generation speed the backend last reported.\n")
+                .append("# TYPE onebit_proxy_tokens_per_second gauge\n");
+        new TreeMap<>(tokensPerSecond).forEach((labels, v) -> out.append("onebit_proxy_tokens_per_second{")
+                .append(labels).append("} ").append(v).append('\n'));
+        return out.toString();
+    }
+
+    private static void counter(StringBuilder out, String name, String help, Map<String, LongAdder> values) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n");
+        new TreeMap<>(values).forEach((labels, v) -> out.append(name).append('{').append(labels).append("} ")
+                .append(v.sum()).append('\n'));
+    }
+
+    private static void histogram(StringBuilder out, String name, String help, Map<String, Histogram> values) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" histogram\n");
+        new TreeMap<>(values).forEach((labels, h) -> {
+            long cumulative = 0;
+            for (int i = 0; i <= BUCKETS.length; i++) {
+                cumulative += h.counts[i].sum();
+                String le = i < BUCKETS.length ? Double.toString(BUCKETS[i]) : "+Inf";
+                out.append(name).append("_bucket{").append(labels).append(",le=\"").append(le).append("\"} ")
+                        .append(cumulative).append('\n');
+            }
+            out.append(name).append("_sum{").append(labels).append("} ").append(h.sum.sum()).append('\n');
+            out.append(name).append("_count{").append(labels).append("} ").append(cumulative).append('\n');
+        });
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}
