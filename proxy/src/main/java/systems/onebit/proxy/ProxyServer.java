@@ -258,8 +258,11 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** The top-level "model" of a JSON body; empty for other content types or when absent. */
+    /** The model a body names: the top-level "model" of JSON, the "model" field of multipart form data. */
     static Optional<String> modelOf(byte[] body, String contentType) throws IOException {
+        if (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+            return Multipart.field(body, contentType, "model");
+        }
         if (body.length == 0 || !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
             return Optional.empty();
         }

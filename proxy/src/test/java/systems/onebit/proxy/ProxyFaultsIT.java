@@ -91,6 +91,24 @@ class ProxyFaultsIT {
                 held.add(s);  // accepted, never answered
                 return;
             }
+            if (behaviour.equals("close-after-answer")) {
+                // Reads the request, answers, and closes the connection, as FastFlowLM does.
+                int length = 0;
+                for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                        length = Integer.parseInt(line.substring(15).strip());
+                    }
+                }
+                for (int i = 0; i < length; i++) {
+                    in.read();
+                }
+                byte[] body = ("{\"text\":\"transcribed by " + model + "\"}").getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(body);
+                s.close();
+                return;
+            }
             out.write("garbage that is not HTTP\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             s.close();
         } catch (IOException e) {
@@ -117,6 +135,28 @@ class ProxyFaultsIT {
             b.header(headers[i], headers[i + 1]);
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void multipartTranscriptionsRouteByTheirModelFieldToABackendThatClosesEachConnection() throws Exception {
+        ProxyServer proxy = proxy(List.of(backend("npu", fakeBackend("whisper-v3", "close-after-answer")),
+                backend("other", fakeBackend("whisper-tiny", "close-after-answer"))), Duration.ofSeconds(5));
+        String boundary = "----1bit" + System.nanoTime();
+        byte[] audio = new byte[200_000];
+        new java.util.Random(1).nextBytes(audio);
+        for (String model : List.of("whisper-v3", "whisper-tiny", "whisper-v3")) {
+            java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream();
+            form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                    + "Content-Type: audio/wav\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            form.writeBytes(audio);
+            form.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n" + model
+                    + "\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                            + "/v1/audio/transcriptions")).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).get("text").asText()).isEqualTo("transcribed by " + model);
+        }
     }
 
     @Test
