@@ -67,7 +67,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         settings = new ProxyServer.Settings(listen, port >= 0 ? port : registry.proxyPort(), maxBodyMb << 20,
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
-                maxConcurrent, queue);
+                maxConcurrent, queue, settings.idleTimeout());
         CountDownLatch stopped = new CountDownLatch(1);
         PrintStream log = context.err();
         try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println))) {

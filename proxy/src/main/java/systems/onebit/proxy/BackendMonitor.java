@@ -52,6 +52,17 @@ public final class BackendMonitor implements AutoCloseable {
         return snapshot.get();
     }
 
+    /**
+     * Opens the circuit for a backend that just failed a request: it counts as down (its models fail over to
+     * other backends) until the next probe finds it answering again (the half-open retry).
+     */
+    public void markDown(String name) {
+        snapshot.updateAndGet(list -> list.stream()
+                .map(b -> b.name().equals(name) && b.healthy()
+                        ? new LiveBackend(b.name(), b.url(), b.priority(), b.models(), false) : b)
+                .toList());
+    }
+
     void refresh() {
         registry.refresh();
         List<LiveBackend> previous = snapshot.get();

@@ -48,37 +48,43 @@ public final class ProxyServer implements AutoCloseable {
      * @param apiKey       required as {@code Authorization: Bearer KEY} on every route but /health; empty for none
      * @param corsOrigins  origins allowed to call from a browser ({@code *} for any); empty for none
      * @param maxConcurrent requests in flight per backend; more wait in a FIFO queue of {@code queueLimit}
+     * @param idleTimeout   a response that sends nothing for this long is ended (with an error event when streaming)
      */
     public record Settings(String host, int port, long maxBodyBytes, Duration connectTimeout, Duration firstByteTimeout,
                            Duration probeInterval, String apiKey, List<String> corsOrigins, int maxConcurrent,
-                           int queueLimit) {
+                           int queueLimit, Duration idleTimeout) {
         public Settings {
             corsOrigins = List.copyOf(corsOrigins);
         }
 
         public static Settings defaults(Registry registry) {
             return new Settings(registry.proxyHost(), registry.proxyPort(), 50L << 20, Duration.ofSeconds(2),
-                    Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64);
+                    Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64, Duration.ofMinutes(2));
         }
 
         public Settings withPort(int value) {
             return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
-                    corsOrigins, maxConcurrent, queueLimit);
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout);
         }
 
         public Settings withMaxBodyBytes(long value) {
             return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval, apiKey, corsOrigins,
-                    maxConcurrent, queueLimit);
+                    maxConcurrent, queueLimit, idleTimeout);
         }
 
         public Settings withAccess(String key, List<String> origins) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, key, origins,
-                    maxConcurrent, queueLimit);
+                    maxConcurrent, queueLimit, idleTimeout);
         }
 
         public Settings withLimits(int concurrent, int queue, Duration firstByte) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByte, probeInterval, apiKey, corsOrigins,
-                    concurrent, queue);
+                    concurrent, queue, idleTimeout);
+        }
+
+        public Settings withTimers(Duration probe, Duration idle) {
+            return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probe, apiKey, corsOrigins,
+                    maxConcurrent, queueLimit, idle);
         }
     }
 
@@ -105,7 +111,7 @@ public final class ProxyServer implements AutoCloseable {
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
-                .routing(r -> routing(r, monitor::snapshot, registry::current, settings, http, observer))
+                .routing(r -> routing(r, monitor::snapshot, monitor::markDown, registry::current, settings, http, observer))
                 .build()
                 .start();
         return new ProxyServer(server, monitor);
@@ -116,8 +122,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The proxy's routes; production and tests use this same method. */
-    public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends, Supplier<Registry> registry,
-                               Settings settings, HttpClient http, Observer observer) {
+    public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends,
+                               java.util.function.Consumer<String> markDown, Supplier<Registry> registry, Settings settings,
+                               HttpClient http, Observer observer) {
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
@@ -133,7 +140,7 @@ public final class ProxyServer implements AutoCloseable {
                 Exchange exchange = new Exchange(req.prologue().method().text(), req.path().rawPath(), System.nanoTime());
                 try {
                     forward(req, res, prefix, backends.get(), registry.get().aliases(), registry.get().defaultBackend(),
-                            settings, http, gate, exchange, observer);
+                            settings, http, gate, exchange, observer, markDown);
                 } finally {
                     observer.request(exchange.method, exchange.path, exchange.model, exchange.backend, exchange.status,
                             exchange.firstByte, System.nanoTime() - exchange.start, exchange.bytes);
@@ -203,7 +210,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
                                 Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http,
-                                ConcurrencyGate gate, Exchange exchange, Observer observer) {
+                                ConcurrencyGate gate, Exchange exchange, Observer observer,
+                                java.util.function.Consumer<String> markDown) {
         byte[] body;
         try {
             body = readLimited(req.content().inputStream(), settings.maxBodyBytes());
@@ -252,7 +260,7 @@ public final class ProxyServer implements AutoCloseable {
                     return;
                 }
                 try (ConcurrencyGate.Permit held = permit.get()) {
-                    relay(req, res, prefix, body, target.backend(), settings, http, exchange, observer);
+                    relay(req, res, prefix, body, target.backend(), settings, http, exchange, observer, markDown);
                 }
             }
         }
@@ -276,7 +284,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
-                              Settings settings, HttpClient http, Exchange exchange, Observer observer) {
+                              Settings settings, HttpClient http, Exchange exchange, Observer observer,
+                              java.util.function.Consumer<String> markDown) {
         String rest = req.path().rawPath().substring(prefix.length());
         String query = req.query().rawValue();
         URI target = backend.url().resolve("/v1" + rest + (query.isEmpty() ? "" : "?" + query));
@@ -293,12 +302,15 @@ public final class ProxyServer implements AutoCloseable {
         try {
             answer = http.send(upstream.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
+            markDown.accept(backend.name());
             fail(res, exchange, 504, "backend '" + backend.name() + "' did not accept the connection in time", "server_error", "upstream_timeout");
             return;
         } catch (HttpTimeoutException e) {
+            markDown.accept(backend.name());
             fail(res, exchange, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
             return;
         } catch (IOException e) {
+            markDown.accept(backend.name());
             fail(res, exchange, 502, "backend '" + backend.name() + "' failed: " + e.getMessage(), "server_error", "upstream_error");
             return;
         } catch (InterruptedException e) {
@@ -316,17 +328,25 @@ public final class ProxyServer implements AutoCloseable {
         if (sse) {
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         }
-        try (InputStream in = answer.body(); OutputStream out = res.outputStream()) {
+        IdleWatch idle = new IdleWatch(answer.body(), settings.idleTimeout());
+        try (InputStream in = answer.body(); OutputStream out = res.outputStream(); idle) {
             byte[] buffer = new byte[16 * 1024];
             int n;
             while (true) {
                 try {
                     n = in.read(buffer);
+                    idle.touch();
                 } catch (IOException e) {
-                    // The backend died mid-stream: end the client's stream cleanly with an error event.
+                    // The backend died or stalled mid-stream: end the client's stream cleanly with an error event.
+                    boolean stalled = idle.fired();
+                    if (!stalled) {
+                        markDown.accept(backend.name());
+                    }
                     if (sse) {
-                        out.write(("data: {\"error\":{\"message\":\"backend '" + backend.name()
-                                + "' closed the stream\",\"type\":\"server_error\",\"code\":\"upstream_error\"}}\n\n")
+                        out.write(("data: {\"error\":{\"message\":\"backend '" + backend.name() + "' "
+                                + (stalled ? "sent nothing for " + settings.idleTimeout().toSeconds() + " s" : "closed the stream")
+                                + "\",\"type\":\"server_error\",\"code\":\""
+                                + (stalled ? "upstream_idle_timeout" : "upstream_error") + "\"}}\n\n")
                                 .getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     }
@@ -342,6 +362,53 @@ public final class ProxyServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // The client went away; closing the upstream body (try-with-resources) cancels the backend request.
+        }
+    }
+
+    /** Closes a response body that has sent nothing for too long, so a stalled backend cannot hold a client. */
+    private static final class IdleWatch implements AutoCloseable {
+        private static final java.util.concurrent.ScheduledExecutorService TIMER =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "1bit-proxy-idle");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private final InputStream body;
+        private final long limit;
+        private volatile long last = System.nanoTime();
+        private volatile boolean fired;
+        private final java.util.concurrent.ScheduledFuture<?> task;
+
+        IdleWatch(InputStream body, Duration limit) {
+            this.body = body;
+            this.limit = limit.toNanos();
+            long period = Math.max(50, limit.toMillis() / 4);
+            this.task = TIMER.scheduleWithFixedDelay(this::check, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        void touch() {
+            last = System.nanoTime();
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        private void check() {
+            if (System.nanoTime() - last > limit) {
+                fired = true;
+                try {
+                    body.close();
+                } catch (IOException ignored) {
+                    // closing is all we want
+                }
+                task.cancel(false);
+            }
+        }
+
+        @Override
+        public void close() {
+            task.cancel(false);
         }
     }
 

@@ -91,6 +91,21 @@ class ProxyFaultsIT {
                 held.add(s);  // accepted, never answered
                 return;
             }
+            if (behaviour.equals("stall")) {
+                // One event, then silence with the connection open.
+                for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    // skip the request headers; the body stays unread
+                }
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                byte[] event = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n".getBytes(StandardCharsets.UTF_8);
+                out.write((Integer.toHexString(event.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(event);
+                out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                held.add(s);
+                return;
+            }
             if (behaviour.equals("close-after-answer")) {
                 // Reads the request, answers, and closes the connection, as FastFlowLM does.
                 int length = 0;
@@ -157,6 +172,43 @@ class ProxyFaultsIT {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(JSON.readTree(r.body()).get("text").asText()).isEqualTo("transcribed by " + model);
         }
+    }
+
+    @Test
+    void aStreamThatStallsIsEndedWithAnIdleTimeoutEvent() throws Exception {
+        Registry registry = new Registry("127.0.0.1", 13306, "stuck", List.of(backend("stuck", fakeBackend("slow", "stall"))));
+        ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
+                .withPort(0).withTimers(Duration.ofMinutes(10), Duration.ofSeconds(1)), new Observer(line -> { }));
+        open.add(proxy);
+        long start = System.nanoTime();
+        String body = "{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                        + "/v1/chat/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> events = r.body().lines().filter(l -> l.startsWith("data: ")).toList();
+        assertThat(events).hasSize(2);
+        assertThat(JSON.readTree(events.get(1).substring(6)).at("/error/code").asText()).isEqualTo("upstream_idle_timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void aFailingBackendIsTakenOutUntilTheNextProbeThenRetried() throws Exception {
+        LlamaServer good = LlamaServer.start(new TinyGguf().seed(8).write(dir.resolve("good.gguf")), "shared", dir);
+        open.add(good);
+        Backend flaky = new Backend("flaky", BackendKind.OPENAI, fakeBackend("shared", "garbage"), "", List.of(), List.of(), 10, true);
+        Backend steady = new Backend("steady", BackendKind.OPENAI, good.url(), "", List.of(), List.of(), 20, true);
+        Registry registry = new Registry("127.0.0.1", 13306, "flaky", List.of(flaky, steady));
+        ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
+                .withPort(0).withTimers(Duration.ofMillis(1500), Duration.ofMinutes(1)), new Observer(line -> { }));
+        open.add(proxy);
+        HttpResponse<String> first = chat(proxy, "shared");
+        assertThat(first.statusCode()).as("the preferred backend answers garbage").isEqualTo(502);
+        HttpResponse<String> second = chat(proxy, "shared");
+        assertThat(second.statusCode()).as("circuit open: failed over").isEqualTo(200);
+        assertThat(second.headers().firstValue("X-1bit-Backend")).contains("steady");
+        Thread.sleep(2500);  // the next probe finds flaky's model list again: half-open, retried
+        assertThat(chat(proxy, "shared").statusCode()).isEqualTo(502);
     }
 
     @Test
