@@ -41,6 +41,10 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Requests in flight per backend (default ${DEFAULT-VALUE}); more wait in line.")
     int maxConcurrent;
 
+    @Option(names = "--reasoning-as-content",
+            description = "Copy reasoning_content into empty content, for clients that would otherwise show nothing.")
+    boolean reasoningAsContent;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
             description = "Requests that may wait per backend before 429 (default ${DEFAULT-VALUE}).")
     int queue;
@@ -67,7 +71,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         settings = new ProxyServer.Settings(listen, port >= 0 ? port : registry.proxyPort(), maxBodyMb << 20,
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
-                maxConcurrent, queue, settings.idleTimeout());
+                maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent);
         CountDownLatch stopped = new CountDownLatch(1);
         PrintStream log = context.err();
         try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println))) {

@@ -49,42 +49,48 @@ public final class ProxyServer implements AutoCloseable {
      * @param corsOrigins  origins allowed to call from a browser ({@code *} for any); empty for none
      * @param maxConcurrent requests in flight per backend; more wait in a FIFO queue of {@code queueLimit}
      * @param idleTimeout   a response that sends nothing for this long is ended (with an error event when streaming)
+     * @param reasoningAsContent copy {@code reasoning_content} into empty {@code content} (clients that show only content)
      */
     public record Settings(String host, int port, long maxBodyBytes, Duration connectTimeout, Duration firstByteTimeout,
                            Duration probeInterval, String apiKey, List<String> corsOrigins, int maxConcurrent,
-                           int queueLimit, Duration idleTimeout) {
+                           int queueLimit, Duration idleTimeout, boolean reasoningAsContent) {
         public Settings {
             corsOrigins = List.copyOf(corsOrigins);
         }
 
         public static Settings defaults(Registry registry) {
             return new Settings(registry.proxyHost(), registry.proxyPort(), 50L << 20, Duration.ofSeconds(2),
-                    Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64, Duration.ofMinutes(2));
+                    Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64, Duration.ofMinutes(2), false);
         }
 
         public Settings withPort(int value) {
             return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
-                    corsOrigins, maxConcurrent, queueLimit, idleTimeout);
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent);
         }
 
         public Settings withMaxBodyBytes(long value) {
             return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval, apiKey, corsOrigins,
-                    maxConcurrent, queueLimit, idleTimeout);
+                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent);
         }
 
         public Settings withAccess(String key, List<String> origins) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, key, origins,
-                    maxConcurrent, queueLimit, idleTimeout);
+                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent);
         }
 
         public Settings withLimits(int concurrent, int queue, Duration firstByte) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByte, probeInterval, apiKey, corsOrigins,
-                    concurrent, queue, idleTimeout);
+                    concurrent, queue, idleTimeout, reasoningAsContent);
         }
 
         public Settings withTimers(Duration probe, Duration idle) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probe, apiKey, corsOrigins,
-                    maxConcurrent, queueLimit, idle);
+                    maxConcurrent, queueLimit, idle, reasoningAsContent);
+        }
+
+        public Settings withReasoningAsContent(boolean value) {
+            return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, value);
         }
     }
 
@@ -328,8 +334,15 @@ public final class ProxyServer implements AutoCloseable {
         if (sse) {
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         }
+        boolean json = upstreamType.startsWith("application/json");
+        if (settings.reasoningAsContent() && json) {
+            relayJsonWithReasoning(answer, res, exchange, observer, backend);
+            return;
+        }
         IdleWatch idle = new IdleWatch(answer.body(), settings.idleTimeout());
-        try (InputStream in = answer.body(); OutputStream out = res.outputStream(); idle) {
+        try (InputStream in = answer.body();
+             OutputStream out = settings.reasoningAsContent() && sse ? ReasoningCompat.events(res.outputStream()) : res.outputStream();
+             idle) {
             byte[] buffer = new byte[16 * 1024];
             int n;
             while (true) {
@@ -362,6 +375,19 @@ public final class ProxyServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // The client went away; closing the upstream body (try-with-resources) cancels the backend request.
+        }
+    }
+
+    /** A whole JSON answer, with reasoning_content copied into empty content. */
+    private static void relayJsonWithReasoning(HttpResponse<InputStream> answer, ServerResponse res, Exchange exchange,
+                                               Observer observer, LiveBackend backend) {
+        try (InputStream in = answer.body()) {
+            byte[] body = ReasoningCompat.json(in.readAllBytes());
+            exchange.bytes = body.length;
+            observer.scan(backend.name(), exchange.model, body, body.length);
+            res.send(body);
+        } catch (IOException e) {
+            // the backend or the client went away; nothing more can be sent
         }
     }
 

@@ -91,6 +91,34 @@ class ProxyFaultsIT {
                 held.add(s);  // accepted, never answered
                 return;
             }
+            if (behaviour.equals("reasoning")) {
+                int length = 0;
+                for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                        length = Integer.parseInt(line.substring(15).strip());
+                    }
+                }
+                char[] request = new char[length];
+                int read = 0;
+                while (read < length) {
+                    int n = in.read(request, read, length - read);
+                    if (n < 0) {
+                        break;
+                    }
+                    read += n;
+                }
+                boolean stream = new String(request).contains("\"stream\":true");
+                String payload = stream
+                        ? "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"thinking\"}}]}\n\n"
+                        + "data: {\"choices\":[{\"delta\":{\"content\":\"answer\"}}]}\n\ndata: [DONE]\n\n"
+                        : "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"reasoning_content\":\"thought\"}}]}";
+                byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + (stream ? "text/event-stream" : "application/json")
+                        + "\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(bytes);
+                s.close();
+                return;
+            }
             if (behaviour.equals("stall")) {
                 // One event, then silence with the connection open.
                 for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
@@ -171,6 +199,30 @@ class ProxyFaultsIT {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(JSON.readTree(r.body()).get("text").asText()).isEqualTo("transcribed by " + model);
+        }
+    }
+
+    @Test
+    void reasoningContentIsCopiedIntoEmptyContentWhenAsked() throws Exception {
+        URI thinker = fakeBackend("thinker", "reasoning");
+        Registry registry = new Registry("127.0.0.1", 13306, "t", List.of(backend("t", thinker)));
+        for (boolean compat : new boolean[] {false, true}) {
+            ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
+                    .withPort(0).withReasoningAsContent(compat), new Observer(line -> { }));
+            open.add(proxy);
+            JsonNode plain = JSON.readTree(chat(proxy, "thinker").body());
+            assertThat(plain.at("/choices/0/message/content").asText()).isEqualTo(compat ? "thought" : "");
+            assertThat(plain.at("/choices/0/message/reasoning_content").asText()).isEqualTo("thought");
+            String body = "{\"model\":\"thinker\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            List<String> events = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                            + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().lines().filter(l -> l.startsWith("data: ")).toList();
+            assertThat(events).hasSize(3);
+            assertThat(JSON.readTree(events.get(0).substring(6)).at("/choices/0/delta/content").asText())
+                    .isEqualTo(compat ? "thinking" : "");
+            assertThat(JSON.readTree(events.get(1).substring(6)).at("/choices/0/delta/content").asText()).isEqualTo("answer");
+            assertThat(events.get(2)).isEqualTo("data: [DONE]");
         }
     }
 
