@@ -24,6 +24,7 @@ for await (const chunk of stream) {
   streamed += chunk.choices[0]?.delta?.content ?? '';
 }
 const completion = await client.completions.create({ model: modelB, prompt: 'once upon', max_tokens: 4 });
+const embedding = await client.embeddings.create({ model: modelB, input: 'hello world' });
 let unknownStatus = 0;
 try {
   await client.chat.completions.create({ model: 'no-such-model', max_tokens: 2, messages: [{ role: 'user', content: 'x' }] });
@@ -38,4 +39,5 @@ console.log(JSON.stringify({
   streamed,
   completionText: completion.choices[0].text,
   unknownStatus,
+  embeddingLength: embedding.data[0].embedding.length,
 }));

@@ -45,7 +45,8 @@ class ProxyClientsIT {
     @BeforeAll
     static void start() throws Exception {
         alpha = LlamaServer.start(new TinyGguf().seed(11).write(dir.resolve("alpha.gguf")), "alpha", dir);
-        beta = LlamaServer.start(new TinyGguf().seed(12).write(dir.resolve("beta.gguf")), "beta", dir);
+        beta = LlamaServer.start(new TinyGguf().seed(12).write(dir.resolve("beta.gguf")), "beta", dir, 512,
+                List.of("--embeddings", "--pooling", "mean"));
         Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
                 new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
                 new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
@@ -90,6 +91,10 @@ class ProxyClientsIT {
                 .model("beta").prompt("once upon").maxTokens(4).build());
         assertThat(completion.choices().getFirst().text()).isNotEmpty();
 
+        var embedding = client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                .model("beta").input("hello world").build());
+        assertThat(embedding.data().getFirst().embedding()).hasSize(64);
+
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.chat().completions().create(
                         ChatCompletionCreateParams.builder().model("no-such-model").maxTokens(2).addUserMessage("x").build()))
                 .isInstanceOf(NotFoundException.class);
@@ -115,5 +120,6 @@ class ProxyClientsIT {
         assertThat(seen.get("streamed").asText()).isNotEmpty();
         assertThat(seen.get("completionText").asText()).isNotEmpty();
         assertThat(seen.get("unknownStatus").asInt()).isEqualTo(404);
+        assertThat(seen.get("embeddingLength").asInt()).isEqualTo(64);
     }
 }

@@ -43,7 +43,8 @@ class ProxyIT {
     @BeforeAll
     static void start() throws Exception {
         alpha = LlamaServer.start(new TinyGguf().seed(1).write(dir.resolve("alpha.gguf")), "alpha", dir);
-        beta = LlamaServer.start(new TinyGguf().seed(2).write(dir.resolve("beta.gguf")), "beta", dir);
+        beta = LlamaServer.start(new TinyGguf().seed(2).write(dir.resolve("beta.gguf")), "beta", dir, 512,
+                List.of("--embeddings", "--pooling", "mean"));
         Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
                 new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
                 new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
@@ -96,6 +97,9 @@ class ProxyIT {
             assertThat(r.headers().firstValue("X-1bit-Backend")).contains(model.equals("alpha") ? "a" : "b");
             assertThat(JSON.readTree(r.body()).get("model").asText()).isEqualTo(model);
         }
+        HttpResponse<String> embeddings = post("/v1/embeddings", "{\"model\":\"beta\",\"input\":\"hello world\"}");
+        assertThat(embeddings.statusCode()).as(embeddings.body()).isEqualTo(200);
+        assertThat(JSON.readTree(embeddings.body()).at("/data/0/embedding").size()).isEqualTo(64);
         HttpResponse<String> completion = post("/api/v1/completions", "{\"model\":\"beta\",\"prompt\":\"once upon\",\"max_tokens\":4}");
         assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
         assertThat(completion.headers().firstValue("X-1bit-Backend")).contains("b");

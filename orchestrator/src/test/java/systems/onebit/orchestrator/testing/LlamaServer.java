@@ -46,15 +46,23 @@ public final class LlamaServer implements AutoCloseable {
     /** As {@link #start(Path, String, Path)} with a context of {@code context} tokens (long streams need more). */
     public static LlamaServer start(Path model, String alias, Path logDir, int context)
             throws IOException, InterruptedException {
+        return start(model, alias, logDir, context, List.of());
+    }
+
+    /** With extra llama-server arguments, e.g. {@code --embeddings --pooling mean} for /v1/embeddings. */
+    public static LlamaServer start(Path model, String alias, Path logDir, int context, List<String> extra)
+            throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         Files.createDirectories(logDir);
         Path log = logDir.resolve("llama-server-" + port + ".log");
-        Process process = new ProcessBuilder(List.of(binary().toString(), "--host", "127.0.0.1", "--port",
-                Integer.toString(port), "-m", model.toString(), "--alias", alias, "-c", Integer.toString(context), "-np", "2", "-t", "1",
-                "--no-warmup")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new java.util.ArrayList<>(List.of(binary().toString(), "--host", "127.0.0.1", "--port",
+                Integer.toString(port), "-m", model.toString(), "--alias", alias, "-c", Integer.toString(context), "-np", "2",
+                "-t", "1", "--no-warmup"));
+        command.addAll(extra);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LlamaServer server = new LlamaServer(process, URI.create("http://127.0.0.1:" + port), log);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
