@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Issue 3 benchmark: the same real llama-server directly, through `1bit proxy`, and through nginx
+# (proxy_buffering off), in one run. Small non-streaming requests at 1, 16 and 64 connections (wrk: requests/s,
+# p50/p99), streaming tokens/s and time to first token (1 and 8 streams), and the proxy's resident memory.
+# Usage: bench/proxy.sh [SECONDS]   (after mvn install; needs nginx, wrk, python3, and .ci/build-llama-server.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-5}
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+for tool in nginx wrk python3; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install nginx wrk)" >&2; exit 1; }; done
+server=${ONEBIT_LLAMA_SERVER:-$(bash .ci/build-llama-server.sh)}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+
+mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
+"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
+  systems.onebit.orchestrator.testing.TinyGgufTool "$work/tiny.gguf"
+
+backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port)
+"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 8192 -np 8 -t 2 --no-warmup \
+  >"$work/llama.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$backend/health"
+
+mkdir -p "$work/config/1bit"
+cat >"$work/config/1bit/registry.yaml" <<YAML
+proxy: {host: 127.0.0.1, port: $proxy}
+defaultBackend: llama
+backends:
+  - {name: llama, kind: openai, url: "http://127.0.0.1:$backend", priority: 100, enabled: true}
+YAML
+XDG_CONFIG_HOME="$work/config" ./bin/1bit proxy --max-concurrent 64 --queue 256 >"$work/proxy.log" 2>&1 & pids+=($!)
+proxy_pid=$!
+wait_http "http://127.0.0.1:$proxy/health"
+
+cat >"$work/nginx.conf" <<NGINX
+daemon on; pid $work/nginx.pid; error_log $work/nginx-error.log; worker_processes 1;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream llama { server 127.0.0.1:$backend; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://llama; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+wait_http "http://127.0.0.1:$nginx_port/health"
+
+declare -A url=([direct]="http://127.0.0.1:$backend/v1" [1bit]="http://127.0.0.1:$proxy/v1" [nginx]="http://127.0.0.1:$nginx_port/v1")
+# Warm-up, unmeasured: the JVM's JIT compiles the proxy's hot paths (nginx needs none).
+for t in direct 1bit nginx; do wrk -t 2 -c 16 -d 3s -s bench/post.lua "${url[$t]}/completions" >/dev/null; done
+python3 bench/stream_client.py "${url[1bit]}" tiny 8 400 >/dev/null
+
+mkdir -p bench/results
+out=bench/results/proxy.md
+{
+  echo "| target | connections | requests/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  for c in 1 16 64; do
+    for t in direct 1bit nginx; do
+      r=$(wrk -t "$([ "$c" -lt 2 ] && echo 1 || echo 2)" -c "$c" -d "${secs}s" --latency -s bench/post.lua "${url[$t]}/completions")
+      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$r")
+      p50=$(awk '$1=="50%" {print $2}' <<<"$r"); p99=$(awk '$1=="99%" {print $2}' <<<"$r")
+      echo "| $t | $c | $rps | $p50 | $p99 |"
+    done
+  done
+  echo
+  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
+  echo "|---|---|---|---|"
+  for s in 1 8; do
+    for t in direct 1bit nginx; do
+      j=$(python3 bench/stream_client.py "${url[$t]}" tiny "$s" 400)
+      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
+    done
+  done
+  echo
+  echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
+} | tee "$out"
