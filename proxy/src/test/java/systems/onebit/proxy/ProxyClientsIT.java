@@ -23,11 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import systems.onebit.orchestrator.registry.Backend;
-import systems.onebit.orchestrator.registry.BackendKind;
-import systems.onebit.orchestrator.registry.Registry;
-import systems.onebit.orchestrator.testing.LlamaServer;
-import systems.onebit.orchestrator.testing.TinyGguf;
 
 /** Unmodified real clients (the official OpenAI Java SDK, the npm openai package) through the proxy. */
 class ProxyClientsIT {
@@ -37,26 +32,20 @@ class ProxyClientsIT {
     @TempDir
     static Path dir;
 
-    private static LlamaServer alpha;
-    private static LlamaServer beta;
+    private static TwoBackends backends;
     private static ProxyServer proxy;
     private static String baseUrl;
 
     @BeforeAll
     static void start() throws Exception {
-        alpha = LlamaServer.start(new TinyGguf().seed(11).write(dir.resolve("alpha.gguf")), "alpha", dir);
-        beta = LlamaServer.start(new TinyGguf().seed(12).write(dir.resolve("beta.gguf")), "beta", dir, 512,
-                List.of("--embeddings", "--pooling", "mean"));
-        Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
-                new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
-                new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
-        proxy = ProxyServer.start(registry, ProxyServer.Settings.defaults(registry).withPort(0));
+        backends = new TwoBackends(dir, 11);
+        proxy = ProxyServer.start(backends.registry, ProxyServer.Settings.defaults(backends.registry).withPort(0));
         baseUrl = "http://127.0.0.1:" + proxy.port() + "/v1";
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {proxy, alpha, beta}) {
+        for (AutoCloseable c : new AutoCloseable[] {proxy, backends}) {
             try {
                 if (c != null) {
                     c.close();

@@ -33,6 +33,7 @@ class ProxyIT {
     @TempDir
     static Path dir;
 
+    private static TwoBackends backends;
     private static LlamaServer alpha;
     private static LlamaServer beta;
     private static ProxyServer proxy;
@@ -42,12 +43,10 @@ class ProxyIT {
 
     @BeforeAll
     static void start() throws Exception {
-        alpha = LlamaServer.start(new TinyGguf().seed(1).write(dir.resolve("alpha.gguf")), "alpha", dir);
-        beta = LlamaServer.start(new TinyGguf().seed(2).write(dir.resolve("beta.gguf")), "beta", dir, 512,
-                List.of("--embeddings", "--pooling", "mean"));
-        Registry registry = new Registry("127.0.0.1", 0, "a", List.of(
-                new Backend("a", BackendKind.OPENAI, alpha.url(), "", List.of(), List.of(), 100, true),
-                new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)));
+        backends = new TwoBackends(dir, 1);
+        alpha = backends.alpha;
+        beta = backends.beta;
+        Registry registry = backends.registry;
         proxy = ProxyServer.start(RegistryWatch.fixed(registry),
                 ProxyServer.Settings.defaults(registry).withPort(0).withMaxBodyBytes(64 * 1024), new Observer(ACCESS::add));
         base = URI.create("http://127.0.0.1:" + proxy.port());
@@ -58,11 +57,8 @@ class ProxyIT {
         if (proxy != null) {
             proxy.close();
         }
-        if (alpha != null) {
-            alpha.close();
-        }
-        if (beta != null) {
-            beta.close();
+        if (backends != null) {
+            backends.close();
         }
     }
 
