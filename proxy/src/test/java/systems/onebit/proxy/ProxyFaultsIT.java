@@ -227,6 +227,45 @@ class ProxyFaultsIT {
     }
 
     @Test
+    void aClientThatDisconnectsCancelsItsUpstreamGeneration() throws Exception {
+        // Unstopped, this generation would run for many seconds; the slot must be free soon after the client leaves.
+        LlamaServer long_ = LlamaServer.start(new TinyGguf().seed(9).context(32768).write(dir.resolve("long.gguf")),
+                "long", dir, 32768, List.of("-np", "1"));
+        open.add(long_);
+        ProxyServer proxy = proxy(List.of(backend("long", long_.url())), Duration.ofMinutes(1));
+        String body = "{\"model\":\"long\",\"max_tokens\":30000,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+            client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            BufferedReader reader = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+            int events = 0;
+            for (String line; events < 3 && (line = reader.readLine()) != null; ) {
+                if (line.startsWith("data: ")) {
+                    events++;
+                }
+            }
+            assertThat(events).isEqualTo(3);
+            assertThat(processing(long_)).as("generating while the client reads").isTrue();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (processing(long_) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(processing(long_)).as("the upstream generation was cancelled").isFalse();
+    }
+
+    private static boolean processing(LlamaServer server) throws Exception {
+        JsonNode slots = JSON.readTree(HTTP.send(HttpRequest.newBuilder(server.url().resolve("/slots")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        for (JsonNode slot : slots) {
+            if (slot.path("is_processing").asBoolean()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void aStreamThatStallsIsEndedWithAnIdleTimeoutEvent() throws Exception {
         Registry registry = new Registry("127.0.0.1", 13306, "stuck", List.of(backend("stuck", fakeBackend("slow", "stall"))));
         ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
@@ -343,7 +382,8 @@ class ProxyFaultsIT {
     @Test
     void aBackendKilledMidStreamEndsTheStreamWithAnErrorEvent() throws Exception {
         // A long context and a large max_tokens keep the victim streaming well past the moment it is killed.
-        LlamaServer victim = LlamaServer.start(new TinyGguf().seed(4).write(dir.resolve("victim.gguf")), "victim", dir, 16384);
+        LlamaServer victim = LlamaServer.start(new TinyGguf().seed(4).context(32768).write(dir.resolve("victim.gguf")),
+                "victim", dir, 16384);
         LlamaServer good = LlamaServer.start(new TinyGguf().seed(5).write(dir.resolve("good.gguf")), "good", dir);
         open.add(good);
         open.add(victim);

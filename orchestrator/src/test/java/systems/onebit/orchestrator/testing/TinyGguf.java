@@ -32,6 +32,7 @@ public final class TinyGguf {
     private int layers = 2;
     private int heads = 4;
     private long seed = 42;
+    private int context = 2048;
     private String name = "tiny-random-llama";
 
     public TinyGguf embedding(int value) {
@@ -46,6 +47,12 @@ public final class TinyGguf {
 
     public TinyGguf seed(long value) {
         seed = value;
+        return this;
+    }
+
+    /** The model's trained context length (llama-server caps -c at it). */
+    public TinyGguf context(int value) {
+        context = value;
         return this;
     }
 
@@ -94,7 +101,7 @@ public final class TinyGguf {
         kvCount += kv.str("general.name", name);
         kvCount += kv.u32("general.file_type", 0);
         kvCount += kv.u32("general.alignment", ALIGN);
-        kvCount += kv.u32("llama.context_length", 2048);
+        kvCount += kv.u32("llama.context_length", context);
         kvCount += kv.u32("llama.embedding_length", embd);
         kvCount += kv.u32("llama.block_count", layers);
         kvCount += kv.u32("llama.feed_forward_length", ff);
