@@ -93,6 +93,11 @@ class ProxyIT {
             assertThat(r.headers().firstValue("X-1bit-Backend")).contains(model.equals("alpha") ? "a" : "b");
             assertThat(JSON.readTree(r.body()).get("model").asText()).isEqualTo(model);
         }
+        HttpResponse<String> anthropic = post("/v1/messages",
+                "{\"model\":\"alpha\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+        assertThat(anthropic.statusCode()).as(anthropic.body()).isEqualTo(200);
+        assertThat(anthropic.headers().firstValue("X-1bit-Backend")).contains("a");
+        assertThat(JSON.readTree(anthropic.body()).get("type").asText()).isEqualTo("message");
         HttpResponse<String> embeddings = post("/v1/embeddings", "{\"model\":\"beta\",\"input\":\"hello world\"}");
         assertThat(embeddings.statusCode()).as(embeddings.body()).isEqualTo(200);
         assertThat(JSON.readTree(embeddings.body()).at("/data/0/embedding").size()).isEqualTo(64);
@@ -155,6 +160,11 @@ class ProxyIT {
                 new Observer(line -> { }))) {
             URI at = URI.create("http://127.0.0.1:" + reloading.port() + "/v1/models");
             assertThat(ids(at)).containsExactly("alpha");
+            // A stream in flight while the registry changes runs to its end.
+            var inFlight = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reloading.port()
+                            + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(chat("alpha", true).replace("\"max_tokens\":6", "\"max_tokens\":1500")))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             Thread.sleep(20);  // a distinct modification time
             store.update(r -> new Registry(r.proxyHost(), r.proxyPort(), r.defaultBackend(), r.with(
                     new Backend("b", BackendKind.OPENAI, beta.url(), "", List.of(), List.of(), 100, true)).backends(),
@@ -169,6 +179,8 @@ class ProxyIT {
                     .POST(HttpRequest.BodyPublishers.ofString(chat("smart", false))).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(viaAlias.statusCode()).as(viaAlias.body()).isEqualTo(200);
             assertThat(viaAlias.headers().firstValue("X-1bit-Backend")).contains("b");
+            String streamed = inFlight.get().body();
+            assertThat(streamed).contains("data: [DONE]").doesNotContain("\"error\"");
         }
         assertThat(initial.aliases()).isEmpty();
     }
