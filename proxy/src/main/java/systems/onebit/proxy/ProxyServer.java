@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -16,11 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -112,8 +110,10 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer) {
         BackendMonitor monitor = new BackendMonitor(registry, Duration.ofSeconds(1)).start(settings.probeInterval());
-        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
-                .version(HttpClient.Version.HTTP_1_1).build();
+        // Blocking HTTP/1.1 client on the request's own virtual thread, pooled keep-alive connections: far fewer
+        // thread hand-offs per request than java.net.http.
+        WebClient http = WebClient.builder().connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.firstByteTimeout()).followRedirects(false).keepAlive(true).build();
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -132,7 +132,7 @@ public final class ProxyServer implements AutoCloseable {
     /** The proxy's routes; production and tests use this same method. */
     public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends,
                                java.util.function.Consumer<String> markDown, Supplier<Registry> registry, Settings settings,
-                               HttpClient http, Observer observer) {
+                               WebClient http, Observer observer) {
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
@@ -217,7 +217,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
-                                Map<String, String> aliases, String defaultBackend, Settings settings, HttpClient http,
+                                Map<String, String> aliases, String defaultBackend, Settings settings, WebClient http,
                                 ConcurrencyGate gate, Exchange exchange, Observer observer,
                                 java.util.function.Consumer<String> markDown) {
         byte[] body;
@@ -292,44 +292,65 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
-                              Settings settings, HttpClient http, Exchange exchange, Observer observer,
+                              Settings settings, WebClient http, Exchange exchange, Observer observer,
                               java.util.function.Consumer<String> markDown) {
         String rest = req.path().rawPath().substring(prefix.length());
         String query = req.query().rawValue();
         URI target = backend.url().resolve("/v1" + rest + (query.isEmpty() ? "" : "?" + query));
         Method method = req.prologue().method();
-        HttpRequest.Builder upstream = HttpRequest.newBuilder(target).timeout(settings.firstByteTimeout())
-                .method(method.text(), body.length == 0 && (method == Method.GET || method == Method.DELETE)
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        var upstream = http.method(method).uri(target);
         req.headers().forEach(h -> {
             if (FORWARDED_HEADERS.contains(h.name().toLowerCase(java.util.Locale.ROOT))) {
-                upstream.header(h.name(), h.get());
+                upstream.header(HeaderValues.create(h.name(), h.get()));
             }
         });
-        HttpResponse<InputStream> answer;
+        HttpClientResponse answer;
         try {
-            answer = http.send(upstream.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException e) {
+            answer = body.length == 0 && (method == Method.GET || method == Method.DELETE) ? upstream.request()
+                    : upstream.submit(body);
+        } catch (RuntimeException e) {
             markDown.accept(backend.name());
-            fail(res, exchange, 504, "backend '" + backend.name() + "' did not accept the connection in time", "server_error", "upstream_timeout");
-            return;
-        } catch (HttpTimeoutException e) {
-            markDown.accept(backend.name());
-            fail(res, exchange, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
-            return;
-        } catch (IOException e) {
-            markDown.accept(backend.name());
-            fail(res, exchange, 502, "backend '" + backend.name() + "' failed: " + e.getMessage(), "server_error", "upstream_error");
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(res, exchange, 503, "the proxy is shutting down", "server_error", "shutting_down");
+            if (causedBy(e, java.net.SocketTimeoutException.class)) {
+                fail(res, exchange, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
+            } else {
+                fail(res, exchange, 502, "backend '" + backend.name() + "' failed: " + rootMessage(e), "server_error", "upstream_error");
+            }
             return;
         }
+        try {
+            respond(answer, res, backend, settings, exchange, observer, markDown);
+        } finally {
+            try {
+                answer.close();
+            } catch (RuntimeException ignored) {
+                // a broken upstream connection is dropped, not pooled
+            }
+        }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
+    private static void respond(HttpClientResponse answer, ServerResponse res, LiveBackend backend, Settings settings,
+                                Exchange exchange, Observer observer, java.util.function.Consumer<String> markDown) {
         exchange.firstByte = System.nanoTime() - exchange.start;
-        exchange.status = answer.statusCode();
-        res.status(answer.statusCode());
-        String upstreamType = answer.headers().firstValue("content-type").orElse("application/json");
+        exchange.status = answer.status().code();
+        res.status(answer.status().code());
+        String upstreamType = answer.headers().first(HeaderNames.CONTENT_TYPE).orElse("application/json");
         res.header(HeaderNames.CONTENT_TYPE, upstreamType);
         res.header("X-1bit-Backend", backend.name());
         boolean sse = upstreamType.startsWith("text/event-stream");
@@ -341,20 +362,20 @@ public final class ProxyServer implements AutoCloseable {
             relayJsonWithReasoning(answer, res, exchange, observer, backend);
             return;
         }
-        if (!sse && answer.headers().firstValueAsLong("content-length").orElse(-1) >= 0) {
+        if (!sse && answer.headers().contentLength().orElse(-1) >= 0) {
             // A plain answer of known length goes out in one write, with its length.
-            try (InputStream in = answer.body()) {
+            try (InputStream in = answer.inputStream()) {
                 byte[] whole = in.readAllBytes();
                 exchange.bytes = whole.length;
                 observer.scan(backend.name(), exchange.model, whole, whole.length);
                 res.send(whole);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 markDown.accept(backend.name());
             }
             return;
         }
-        IdleWatch idle = new IdleWatch(answer.body(), settings.idleTimeout());
-        try (InputStream in = answer.body();
+        IdleWatch idle = new IdleWatch(answer, settings.idleTimeout());
+        try (InputStream in = answer.inputStream();
              OutputStream out = settings.reasoningAsContent() && sse ? ReasoningCompat.events(res.outputStream()) : res.outputStream();
              idle) {
             byte[] buffer = new byte[16 * 1024];
@@ -363,7 +384,7 @@ public final class ProxyServer implements AutoCloseable {
                 try {
                     n = in.read(buffer);
                     idle.touch();
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {  // the client library reports a lost upstream unchecked
                     // The backend died or stalled mid-stream: end the client's stream cleanly with an error event.
                     boolean stalled = idle.fired();
                     if (!stalled) {
@@ -387,20 +408,21 @@ public final class ProxyServer implements AutoCloseable {
                 exchange.bytes += n;
                 observer.scan(backend.name(), exchange.model, buffer, n);
             }
-        } catch (IOException e) {
-            // The client went away; closing the upstream body (try-with-resources) cancels the backend request.
+        } catch (IOException | RuntimeException e) {
+            // The client went away (or closing a broken upstream failed); closing the upstream body cancels the
+            // backend request.
         }
     }
 
     /** A whole JSON answer, with reasoning_content copied into empty content. */
-    private static void relayJsonWithReasoning(HttpResponse<InputStream> answer, ServerResponse res, Exchange exchange,
+    private static void relayJsonWithReasoning(HttpClientResponse answer, ServerResponse res, Exchange exchange,
                                                Observer observer, LiveBackend backend) {
-        try (InputStream in = answer.body()) {
+        try (InputStream in = answer.inputStream()) {
             byte[] body = ReasoningCompat.json(in.readAllBytes());
             exchange.bytes = body.length;
             observer.scan(backend.name(), exchange.model, body, body.length);
             res.send(body);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // the backend or the client went away; nothing more can be sent
         }
     }
@@ -413,13 +435,13 @@ public final class ProxyServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        private final InputStream body;
+        private final AutoCloseable body;
         private final long limit;
         private volatile long last = System.nanoTime();
         private volatile boolean fired;
         private final java.util.concurrent.ScheduledFuture<?> task;
 
-        IdleWatch(InputStream body, Duration limit) {
+        IdleWatch(AutoCloseable body, Duration limit) {
             this.body = body;
             this.limit = limit.toNanos();
             long period = Math.max(50, limit.toMillis() / 4);
@@ -439,7 +461,7 @@ public final class ProxyServer implements AutoCloseable {
                 fired = true;
                 try {
                     body.close();
-                } catch (IOException ignored) {
+                } catch (Exception ignored) {
                     // closing is all we want
                 }
                 task.cancel(false);
