@@ -209,6 +209,11 @@ public final class EngineLocator {
                             try {
                                 process.getProcess().waitFor(5, TimeUnit.SECONDS);
                                 Files.deleteIfExists(toDelete);
+                                try (var left = Files.list(dir)) {
+                                    if (left.findAny().isEmpty()) {
+                                        Files.deleteIfExists(dir);  // the private directory, once empty
+                                    }
+                                }
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             } catch (IOException ignored) {

@@ -53,6 +53,7 @@ class EngineLocatorTest {
             assertThat(engine.imageExists("localhost/onebit-test/busybox:1")).isTrue();
         }
         assertThat(socket).doesNotExist();
+        assertThat(dir.resolve("state")).doesNotExist();
     }
 
     @Test
