@@ -11,7 +11,10 @@
 namespace onebit {
 namespace {
 
-constexpr int kWarpsPerBlock = 8;
+#ifndef ONEBIT_WARPS_PER_BLOCK
+#define ONEBIT_WARPS_PER_BLOCK 8
+#endif
+constexpr int kWarpsPerBlock = ONEBIT_WARPS_PER_BLOCK;
 constexpr int kThreads = kWarpsPerBlock * kWarp;
 // Rows per warp for one vector (activation registers are reused across a warp's rows).
 constexpr int kRowsTQ2_0 = 2, kRowsTQ1_0 = 2, kRowsQ1_0 = 2;
