@@ -1,0 +1,38 @@
+package systems.onebit.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "completion", mixinStandardHelpOptions = true,
+        description = {"Print the shell completion script for bash, zsh or fish.",
+                "bash: source <(1bit completion bash); fish: 1bit completion fish > ~/.config/fish/completions/1bit.fish"})
+public final class CompletionCommand implements Callable<Integer> {
+
+    enum Shell { bash, zsh, fish }
+
+    @Parameters(index = "0", paramLabel = "SHELL", description = "bash, zsh or fish.")
+    Shell shell;
+
+    @Spec
+    CommandSpec spec;
+
+    private final CliContext context;
+
+    public CompletionCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        var root = spec.root().commandLine();
+        context.out().print(switch (shell) {
+            case bash -> Completions.bash(root);
+            case zsh -> Completions.zsh(root);
+            case fish -> Completions.fish(root);
+        });
+        return 0;
+    }
+}
