@@ -3,6 +3,9 @@ package systems.onebit.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.engine.ContainerEngine;
 import systems.onebit.orchestrator.engine.EngineLocator;
@@ -24,6 +27,7 @@ public final class CliContext implements AutoCloseable {
     private ContainerEngine engine;
     private EngineLocator locator;
     private ManifestCatalog catalog;
+    private boolean loggingConfigured;
 
     public CliContext(Map<String, String> env, PrintStream out, PrintStream err) {
         this.env = Map.copyOf(env);
@@ -81,6 +85,7 @@ public final class CliContext implements AutoCloseable {
 
     public EngineLocator locator() {
         if (locator == null) {
+            configureLogging();
             String only = env.getOrDefault("ONEBIT_PODMAN_SOCKET", "");
             locator = only.isBlank()
                     ? EngineLocator.standard(env, host(), Path.of(System.getProperty("java.io.tmpdir"), "1bit-" + ProcessHandle.current().pid()))
@@ -98,6 +103,26 @@ public final class CliContext implements AutoCloseable {
 
     public ToolboxService toolboxes() {
         return new ToolboxService(this::catalog, engine(), host(), ProcessLimits.read(HostPaths.real()));
+    }
+
+    /**
+     * Routes docker-java's and our own System.Logger output through java.util.logging: quiet unless
+     * ONEBIT_LOG=debug. Called only by commands that reach code which logs: initialising JUL costs start-up time.
+     */
+    public void configureLogging() {
+        if (loggingConfigured) {
+            return;
+        }
+        loggingConfigured = true;
+        Logger root = Logger.getLogger("");
+        boolean debug = "debug".equalsIgnoreCase(env.getOrDefault("ONEBIT_LOG", ""));
+        root.setLevel(debug ? Level.FINE : Level.WARNING);
+        for (var handler : root.getHandlers()) {
+            handler.setLevel(debug ? Level.FINE : Level.WARNING);
+        }
+        if (root.getHandlers().length == 0) {
+            root.addHandler(new ConsoleHandler());
+        }
     }
 
     @Override

@@ -3,8 +3,6 @@ package systems.onebit.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "completion", mixinStandardHelpOptions = true,
         description = {"Print the shell completion script for bash, zsh or fish.",
@@ -16,9 +14,6 @@ public final class CompletionCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SHELL", description = "bash, zsh or fish.")
     Shell shell;
 
-    @Spec
-    CommandSpec spec;
-
     private final CliContext context;
 
     public CompletionCommand(CliContext context) {
@@ -27,7 +22,8 @@ public final class CompletionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var root = spec.root().commandLine();
+        // The whole tree: this run only built the completion branch.
+        var root = Main.commandLine(context);
         context.out().print(switch (shell) {
             case bash -> Completions.bash(root);
             case zsh -> Completions.zsh(root);

@@ -3,9 +3,6 @@ package systems.onebit.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import systems.onebit.orchestrator.OrchestratorException;
 
@@ -24,16 +21,31 @@ public final class Main {
     }
 
     public static int run(Map<String, String> env, PrintStream out, PrintStream err, String... args) {
-        configureLogging(env);
         try (CliContext context = new CliContext(env, out, err)) {
-            CommandLine cli = commandLine(context);
+            CommandLine cli = commandLine(context, args.length > 0 ? args[0] : "");
             return cli.execute(args);
         }
     }
 
-    /** The command tree with its one exception mapper; also used to generate completions and docs. */
+    /** The whole command tree with its one exception mapper; also used to generate completions and docs. */
     public static CommandLine commandLine(CliContext context) {
-        CommandLine cli = new CommandLine(new RootCommand(), new ContextFactory(context));
+        return commandLine(context, "");
+    }
+
+    /**
+     * The command tree for a run whose first argument is {@code first}: when it names a subcommand only that branch
+     * is built (picocli's model building is most of a short command's start-up time); otherwise all of them, for
+     * the root's help and its "did you mean" suggestions.
+     */
+    static CommandLine commandLine(CliContext context, String first) {
+        ContextFactory factory = new ContextFactory(context);
+        CommandLine cli = new CommandLine(new RootCommand(), factory);
+        RootCommand.SUBCOMMANDS.forEach((name, type) -> {
+            boolean version = first.equals("--version") || first.equals("-V");
+            if (first.equals(name) || !(version || RootCommand.SUBCOMMANDS.containsKey(first))) {
+                cli.addSubcommand(name, new CommandLine(create(factory, type), factory));
+            }
+        });
         cli.getCommandSpec().usageMessage().footer(java.util.Arrays.stream(ExitCode.values())
                 .map(c -> String.format("  %2d  %s", c.code(), c.meaning())).toArray(String[]::new));
         cli.setOut(new PrintWriter(context.out(), true));
@@ -67,16 +79,11 @@ public final class Main {
         return cli;
     }
 
-    private static void configureLogging(Map<String, String> env) {
-        // docker-java and our own System.Logger calls go to java.util.logging: quiet unless ONEBIT_LOG=debug.
-        Logger root = Logger.getLogger("");
-        boolean debug = "debug".equalsIgnoreCase(env.getOrDefault("ONEBIT_LOG", ""));
-        root.setLevel(debug ? Level.FINE : Level.WARNING);
-        for (var handler : root.getHandlers()) {
-            handler.setLevel(debug ? Level.FINE : Level.WARNING);
-        }
-        if (root.getHandlers().length == 0) {
-            root.addHandler(new ConsoleHandler());
+    private static Object create(ContextFactory factory, Class<?> type) {
+        try {
+            return factory.create(type);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create command " + type.getName(), e);
         }
     }
 

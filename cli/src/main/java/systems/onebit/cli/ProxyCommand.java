@@ -57,6 +57,7 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        context.configureLogging();
         systems.onebit.proxy.RegistryWatch watch = systems.onebit.proxy.RegistryWatch.of(context.registry());
         Registry registry = watch.current();
         ProxyServer.Settings settings = ProxyServer.Settings.defaults(registry);

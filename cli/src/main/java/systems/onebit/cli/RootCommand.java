@@ -1,5 +1,7 @@
 package systems.onebit.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import systems.onebit.cli.backends.BackendsCommand;
 import systems.onebit.cli.toolbox.ToolboxCommand;
@@ -8,9 +10,24 @@ import systems.onebit.cli.toolbox.ToolboxCommand;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Local LLM inference on AMD Strix Halo: toolbox backends, one OpenAI-compatible endpoint.",
-        subcommands = {ToolboxCommand.class, BackendsCommand.class, DoctorCommand.class, StatusCommand.class, ProxyCommand.class,
-                CompletionCommand.class,
-                AotTrainCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class RootCommand {
+
+    /**
+     * The subcommands, in help order. Registered by {@link Main#commandLine} rather than in the annotation so that a
+     * run builds picocli's reflective model only for the branch it invokes (start-up time).
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> map = new LinkedHashMap<>();
+        map.put("toolbox", ToolboxCommand.class);
+        map.put("backends", BackendsCommand.class);
+        map.put("doctor", DoctorCommand.class);
+        map.put("status", StatusCommand.class);
+        map.put("proxy", ProxyCommand.class);
+        map.put("completion", CompletionCommand.class);
+        map.put("aot-train", AotTrainCommand.class);
+        return map;
+    }
 }

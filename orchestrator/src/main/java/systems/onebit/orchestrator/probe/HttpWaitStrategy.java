@@ -1,10 +1,6 @@
 package systems.onebit.orchestrator.probe;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -15,7 +11,6 @@ public final class HttpWaitStrategy implements WaitStrategy {
 
     private final String path;
     private final Duration pollInterval;
-    private final HttpClient http;
     private final Supplier<Optional<String>> giveUp;
 
     public HttpWaitStrategy(String path, Duration pollInterval) {
@@ -27,7 +22,6 @@ public final class HttpWaitStrategy implements WaitStrategy {
         this.path = path;
         this.pollInterval = pollInterval;
         this.giveUp = giveUp;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     }
 
     @Override
@@ -41,20 +35,12 @@ public final class HttpWaitStrategy implements WaitStrategy {
             if (left <= 0) {
                 break;
             }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(target)
-                        .timeout(Duration.ofNanos(Math.max(left, Duration.ofMillis(50).toNanos()))).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return Duration.ofNanos(System.nanoTime() - start);
-                }
-                last = "HTTP " + response.statusCode();
-            } catch (IOException e) {
-                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            HttpProbe.Result result = HttpProbe.get(base, path,
+                    Duration.ofNanos(Math.min(left, Duration.ofSeconds(5).toNanos())));
+            if (result.ok()) {
+                return Duration.ofNanos(System.nanoTime() - start);
             }
+            last = result.health();
             Optional<String> reason = giveUp.get();
             if (reason.isPresent()) {
                 throw OrchestratorException.precondition(reason.get(), "see why with `1bit toolbox logs`, then start it again");

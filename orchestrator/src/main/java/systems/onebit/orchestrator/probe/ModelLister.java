@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,31 +13,34 @@ import systems.onebit.orchestrator.OrchestratorException;
 public final class ModelLister {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     public List<String> models(URI base, String path, Duration timeout) {
+        HttpProbe.Result result = HttpProbe.get(base, path, timeout);
         URI target = base.resolve(path);
+        if (!result.ok()) {
+            throw new OrchestratorException(OrchestratorException.Reason.ENGINE_ERROR,
+                    target + " did not give a model list (" + result.health() + ")", "see the backend's log");
+        }
+        return ids(result.body()).orElseThrow(() -> new OrchestratorException(OrchestratorException.Reason.ENGINE_ERROR,
+                target + " did not give a model list (not OpenAI JSON)", "see the backend's log"));
+    }
+
+    /** The model ids of a {@code /v1/models} answer; empty when it is not one. */
+    public static java.util.Optional<List<String>> ids(String body) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(target).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new OrchestratorException(OrchestratorException.Reason.ENGINE_ERROR,
-                        target + " answered HTTP " + response.statusCode(), "see the backend's log");
+            JsonNode data = JSON.readTree(body).path("data");
+            if (!data.isArray()) {
+                return java.util.Optional.empty();
             }
-            JsonNode data = JSON.readTree(response.body()).path("data");
             List<String> ids = new ArrayList<>();
             data.forEach(m -> {
                 if (m.hasNonNull("id")) {
                     ids.add(m.get("id").asText());
                 }
             });
-            return ids;
-        } catch (IOException e) {
-            throw new OrchestratorException(OrchestratorException.Reason.ENGINE_ERROR,
-                    target + " did not give a model list (" + e.getMessage() + ")", "see the backend's log", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
+            return java.util.Optional.of(ids);
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
         }
     }
 }
