@@ -2,6 +2,7 @@ package systems.onebit.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
@@ -105,6 +106,51 @@ public final class CliContext implements AutoCloseable {
         return new ToolboxService(this::catalog, engine(), host(), ProcessLimits.read(HostPaths.real()));
     }
 
+    /** {@code up}/{@code down}: the registry's toolbox backends and the proxy. */
+    public systems.onebit.orchestrator.stack.StackService stack() {
+        configureLogging();
+        systems.onebit.orchestrator.registry.Registry registry = registry().read();
+        return new systems.onebit.orchestrator.stack.StackService(registry, this::toolboxes, proxyControl(registry));
+    }
+
+    /** The proxy's systemd unit when a systemd manager has it installed, else a detached process. */
+    public systems.onebit.orchestrator.stack.ProxyControl proxyControl(systems.onebit.orchestrator.registry.Registry registry) {
+        String host = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
+        java.net.URI url = java.net.URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + registry.proxyPort());
+        var systemd = systems.onebit.orchestrator.systemd.SystemdLocator.standard(env)
+                .withUnit(systems.onebit.orchestrator.stack.SystemdProxy.UNIT);
+        if (systemd.isPresent()) {
+            closeLater(systemd.get());
+            return new systems.onebit.orchestrator.stack.SystemdProxy(systemd.get(), url);
+        }
+        return new systems.onebit.orchestrator.stack.DetachedProxy(proxyCommand(), env, stateDir(), url);
+    }
+
+    /**
+     * The command that runs {@code 1bit proxy} in the foreground with this very JVM and class path, in a session of
+     * its own (setsid) so that a terminal's hang-up or Ctrl-C does not reach it. No shell is involved.
+     */
+    List<String> proxyCommand() {
+        List<String> command = new java.util.ArrayList<>();
+        if (java.nio.file.Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(p -> Path.of(p).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
+        command.add(Main.class.getName());
+        command.add("proxy");
+        return command;
+    }
+
+    private final List<AutoCloseable> closeLater = new java.util.ArrayList<>();
+
+    private void closeLater(AutoCloseable resource) {
+        closeLater.add(resource);
+    }
+
     /**
      * Routes docker-java's and our own System.Logger output through java.util.logging: quiet unless
      * ONEBIT_LOG=debug. Called only by commands that reach code which logs: initialising JUL costs start-up time.
@@ -127,6 +173,13 @@ public final class CliContext implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable resource : closeLater) {
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // closing must not hide the command's own outcome
+            }
+        }
         if (engine != null) {
             try {
                 engine.close();

@@ -19,7 +19,13 @@ public final class Completions {
     }
 
     public static String bash(CommandLine root) {
-        return AutoComplete.bash("1bit", root);
+        // picocli writes candidates as a quoted array: the live-name placeholder becomes a command substitution.
+        String script = AutoComplete.bash("1bit", root);
+        for (LiveNames.Kind kind : LiveNames.Kind.values()) {
+            script = script.replace("(\"" + LiveNames.PLACEHOLDER + kind + "\")",
+                    "($(1bit complete-names " + kind + " 2>/dev/null))");
+        }
+        return script;
     }
 
     /** zsh: the bash script through zsh's bash-completion compatibility layer. */
@@ -64,13 +70,17 @@ public final class Completions {
             if (option.arity().max() > 0) {
                 line.append(" -r");
                 if (option.completionCandidates() != null) {
-                    List<String> values = new ArrayList<>();
-                    option.completionCandidates().forEach(values::add);
-                    line.append(" -a '").append(quote(String.join(" ", values))).append("'");
+                    line.append(" -a '").append(quote(candidates(option.completionCandidates()))).append("'");
                 }
             }
             String description = option.description().length == 0 ? "" : option.description()[0];
             out.append(line).append(" -d '").append(quote(firstSentence(description))).append("'\n");
+        }
+        for (var positional : spec.positionalParameters()) {
+            if (positional.completionCandidates() != null && !positional.hidden()) {
+                out.append("complete -c 1bit -n '").append(condition).append("' -a '")
+                        .append(quote(candidates(positional.completionCandidates()))).append("'\n");
+            }
         }
         for (Map.Entry<String, CommandLine> sub : spec.subcommands().entrySet()) {
             CommandSpec child = sub.getValue().getCommandSpec();
@@ -80,6 +90,16 @@ public final class Completions {
                 walk(child, next, out);
             }
         }
+    }
+
+    /** Static candidates as words; a live-name placeholder as a command substitution that fish runs at tab time. */
+    private static String candidates(Iterable<String> candidates) {
+        List<String> values = new ArrayList<>();
+        for (String value : candidates) {
+            values.add(value.startsWith(LiveNames.PLACEHOLDER)
+                    ? "(1bit complete-names " + value.substring(LiveNames.PLACEHOLDER.length()) + " 2>/dev/null)" : value);
+        }
+        return String.join(" ", values);
     }
 
     private static String subcommandCondition(List<String> path) {

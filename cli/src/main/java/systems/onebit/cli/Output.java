@@ -18,11 +18,17 @@ public final class Output {
 
     private final PrintStream out;
     private final Ansi ansi;
+    private final boolean tty;
 
     public Output(PrintStream out, Map<String, String> env) {
         this.out = out;
-        boolean tty = System.console() != null && System.console().isTerminal() && out == System.out;
+        tty = System.console() != null && System.console().isTerminal() && out == System.out;
         this.ansi = tty && !env.containsKey("NO_COLOR") && !"dumb".equals(env.get("TERM")) ? Ansi.ON : Ansi.OFF;
+    }
+
+    /** Whether output goes to a terminal (then colour and screen clearing are fine). */
+    public boolean tty() {
+        return tty;
     }
 
     public void json(Object value) {

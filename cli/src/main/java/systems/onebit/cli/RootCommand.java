@@ -24,10 +24,13 @@ public final class RootCommand {
         map.put("toolbox", ToolboxCommand.class);
         map.put("backends", BackendsCommand.class);
         map.put("doctor", DoctorCommand.class);
+        map.put("up", systems.onebit.cli.stack.UpCommand.class);
+        map.put("down", systems.onebit.cli.stack.DownCommand.class);
         map.put("status", StatusCommand.class);
         map.put("proxy", ProxyCommand.class);
         map.put("completion", CompletionCommand.class);
         map.put("aot-train", AotTrainCommand.class);
+        map.put("complete-names", LiveNames.class);
         return map;
     }
 }

@@ -1,20 +1,26 @@
 package systems.onebit.cli;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.apps.LocalApp;
+import systems.onebit.orchestrator.apps.LocalApps;
 import systems.onebit.orchestrator.engine.PodmanEngine;
+import systems.onebit.orchestrator.probe.HttpProbe;
+import systems.onebit.orchestrator.probe.ModelLister;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
@@ -22,15 +28,24 @@ import systems.onebit.orchestrator.toolbox.Toolbox;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show every registered backend, toolbox container and the proxy, probed concurrently.",
-                "Exit code 0: all enabled components healthy; 10: some unhealthy; 11: none healthy."})
+        description = {"One table of the whole stack: the proxy, every registered backend and toolbox container, "
+                + "FastFlowLM, Open WebUI and GAIA, probed concurrently with short timeouts.",
+                "Exit code 0: every counted component healthy; 10: some unhealthy (degraded); 11: none healthy (down). "
+                        + "Counted: the proxy, enabled backends, and Open WebUI when installed. JSON schema: docs/status.md."})
 public final class StatusCommand implements Callable<Integer> {
 
-    @Option(names = "--json", description = "Print JSON: {state, components: [{name, kind, endpoint, enabled, container, health, ms}]}.")
+    @Option(names = "--json", description = "Print JSON (schema in docs/status.md).")
     boolean json;
 
-    @Option(names = "--timeout", defaultValue = "800", paramLabel = "MS", description = "Probe timeout (default ${DEFAULT-VALUE} ms).")
+    @Option(names = "--timeout", defaultValue = "700", paramLabel = "MS", description = "Probe timeout (default ${DEFAULT-VALUE} ms).")
     int timeoutMs;
+
+    @Option(names = "--watch", arity = "0..1", fallbackValue = "2", paramLabel = "SECONDS",
+            description = "Refresh every SECONDS (default 2) until interrupted.")
+    Integer watchSeconds;
+
+    @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N refreshes.")
+    int count;
 
     private final CliContext context;
 
@@ -38,93 +53,178 @@ public final class StatusCommand implements Callable<Integer> {
         this.context = context;
     }
 
-    record Component(String name, String kind, URI endpoint, String probePath, boolean enabled, String container) {
+    /** One row: {@code models} is -1 where a component serves no models, {@code counts} whether it decides the exit code. */
+    record Row(String name, String kind, String endpoint, String state, String health, int models, long ms, boolean counts) {
+        boolean healthy() {
+            return health.equals("healthy");
+        }
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        if (watchSeconds == null) {
+            return render(collect(), false);
+        }
+        int code = 0;
+        for (int round = 1; count == 0 || round <= count; round++) {
+            code = render(collect(), true);
+            if (count != 0 && round == count) {
+                break;
+            }
+            Thread.sleep(Duration.ofSeconds(Math.max(1, watchSeconds)));
+        }
+        return code;
+    }
+
+    private List<Row> collect() {
         Registry registry = context.registry().read();
-        Map<String, Toolbox> toolboxes = new LinkedHashMap<>();
-        String engineNote = "";
-        // Only a socket that already answers: status must stay fast and read-only.
-        try (PodmanEngine engine = context.locator().withoutPrivateService().locate()) {
-            new ToolboxService(context::catalog, engine, context.host(),
-                    systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))
-                    .list().forEach(t -> toolboxes.put(t.name(), t));
-        } catch (OrchestratorException e) {
-            engineNote = "unknown (no Podman socket)";
-        }
-        List<Component> components = new ArrayList<>();
-        URI proxy = URI.create("http://" + registry.proxyHost() + ":" + registry.proxyPort());
-        components.add(new Component("proxy", "proxy", proxy, "/health", true, "-"));
-        for (Backend b : registry.byPriority()) {
-            Toolbox t = toolboxes.remove(b.name());
-            String container = b.kind() != BackendKind.TOOLBOX ? "-"
-                    : t != null ? t.state().id() : engineNote.isEmpty() ? "absent" : engineNote;
-            components.add(new Component(b.name(), b.kind().id(), b.url(),
-                    b.kind() == BackendKind.TOOLBOX ? "/health" : "/v1/models", b.enabled(), container));
-        }
-        for (Toolbox t : toolboxes.values()) {
-            components.add(new Component(t.name(), "toolbox", t.url(), t.healthPath(), true, t.state().id()));
-        }
-        List<CompletableFuture<String[]>> probes;
-        // Closed at once: a selector thread left in epoll at exit makes the JVM wait 300 ms before it ends.
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build()) {
-            probes = components.stream().map(c -> probe(http, c)).toList();
-            CompletableFuture.allOf(probes.toArray(CompletableFuture[]::new)).join();
-        }
-        List<Map<String, Object>> rows = new ArrayList<>();
-        int enabled = 0;
-        int healthy = 0;
-        for (int i = 0; i < components.size(); i++) {
-            Component c = components.get(i);
-            String[] result = probes.get(i).join();
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("name", c.name());
-            row.put("kind", c.kind());
-            row.put("endpoint", c.endpoint().toString());
-            row.put("enabled", c.enabled());
-            row.put("container", c.container());
-            row.put("health", result[0]);
-            row.put("ms", Long.parseLong(result[1]));
-            rows.add(row);
-            if (c.enabled()) {
-                enabled++;
-                if (result[0].equals("healthy")) {
-                    healthy++;
+        String proxyHost = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
+        URI proxy = URI.create("http://" + (proxyHost.contains(":") ? "[" + proxyHost + "]" : proxyHost) + ":" + registry.proxyPort());
+        Duration timeout = Duration.ofMillis(timeoutMs);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            // Podman is asked at the same time as the HTTP probes: it is the slowest part.
+            Future<Optional<Map<String, Toolbox>>> containers = pool.submit(this::toolboxes);
+            Future<LocalApps> apps = pool.submit(() -> new LocalApps(context.env(), context.host()));
+            List<Future<Row>> rows = new ArrayList<>();
+            rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
+            boolean flmRegistered = false;
+            for (Backend b : registry.byPriority()) {
+                flmRegistered |= b.kind() == BackendKind.FLM;
+                String models = b.kind() == BackendKind.LEMONADE ? "/api/v1/models" : "/v1/models";
+                String health = b.kind() == BackendKind.TOOLBOX ? "/health" : "";
+                rows.add(pool.submit(() -> served(b.name(), b.kind().id(), b.url(), models, health, b.enabled(), timeout)));
+            }
+            if (!flmRegistered) {
+                URI flm = URI.create("http://127.0.0.1:" + Registry.FLM_PORT);
+                rows.add(pool.submit(() -> served("fastflowlm", "flm", flm, "/v1/models", "", false, timeout)));
+            }
+            Future<Row> webui = pool.submit(() -> {
+                LocalApp app = apps.get().openWebUi(proxy);
+                HttpProbe.Result r = HttpProbe.get(URI.create(app.url()), "/health", timeout);
+                String state = !app.installed() ? "not installed" : app.running() ? "running (pid " + app.pid() + ")" : "installed";
+                return new Row("open-webui", "webui", app.url(), state, r.health(), -1, r.took().toMillis(), app.installed());
+            });
+            Future<Row> gaia = pool.submit(() -> {
+                LocalApp app = apps.get().gaia(proxy);
+                String state = !app.installed() ? "not installed" : app.running() ? "running (pid " + app.pid() + ")" : "installed";
+                HttpProbe.Result r = HttpProbe.get(app.baseUrl(), "/api/v1/models", timeout);
+                // GAIA is a desktop app: its row says whether what it should use answers, and never counts.
+                return new Row("gaia", "gaia", app.baseUrl().toString(), state, r.ok() ? "healthy" : "base URL " + r.health(),
+                        -1, r.took().toMillis(), false);
+            });
+            List<Row> out = new ArrayList<>();
+            for (Future<Row> row : rows) {
+                out.add(row.get());
+            }
+            Optional<Map<String, Toolbox>> toolboxes = containers.get();
+            List<Row> withState = new ArrayList<>();
+            for (Row row : out) {
+                if (row.kind().equals("toolbox")) {
+                    String state = toolboxes.map(m -> m.containsKey(row.name()) ? m.remove(row.name()).state().id() : "absent")
+                            .orElse("unknown (no Podman socket)");
+                    withState.add(new Row(row.name(), row.kind(), row.endpoint(), state, row.health(), row.models(), row.ms(), row.counts()));
+                } else {
+                    withState.add(row);
                 }
             }
+            // Toolbox containers that are not in the registry (made with `toolbox create`): shown, not counted.
+            for (Toolbox t : toolboxes.map(Map::values).orElse(List.of())) {
+                Row probed = served(t.name(), "toolbox", t.url(), t.modelsPath(), t.healthPath(), false, timeout);
+                withState.add(new Row(t.name(), "toolbox", t.url().toString(), t.state().id() + " (not registered)",
+                        probed.health(), probed.models(), probed.ms(), false));
+            }
+            withState.add(webui.get());
+            withState.add(gaia.get());
+            return withState;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
         }
-        ExitCode code = healthy == enabled ? ExitCode.OK : healthy == 0 ? ExitCode.DOWN : ExitCode.DEGRADED;
+    }
+
+    /** Only a Podman socket that already answers: status must stay fast and read-only. */
+    private Optional<Map<String, Toolbox>> toolboxes() {
+        try (PodmanEngine engine = context.locator().withoutPrivateService().locate()) {
+            Map<String, Toolbox> map = new LinkedHashMap<>();
+            new ToolboxService(context::catalog, engine, context.host(),
+                    systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))
+                    .list().forEach(t -> map.put(t.name(), t));
+            return Optional.of(map);
+        } catch (OrchestratorException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Probes a model server: its health path (if any) and its model list, at once. */
+    private static Row served(String name, String kind, URI url, String modelsPath, String healthPath, boolean counts,
+                              Duration timeout) {
+        HttpProbe.Result models;
+        HttpProbe.Result health;
+        if (healthPath.isEmpty()) {
+            models = HttpProbe.get(url, modelsPath, timeout);
+            health = models;
+        } else {
+            try (ExecutorService two = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<HttpProbe.Result> h = two.submit(() -> HttpProbe.get(url, healthPath, timeout));
+                models = HttpProbe.get(url, modelsPath, timeout);
+                health = h.get();
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                throw new IllegalStateException("probe of " + url + " failed", e);
+            }
+        }
+        int count = models.ok() ? ModelLister.ids(models.body()).map(List::size).orElse(-1) : -1;
+        String state = counts ? "enabled" : kind.equals("proxy") ? "" : "disabled";
+        if (kind.equals("proxy")) {
+            state = health.ok() ? "running" : "stopped";
+        }
+        return new Row(name, kind, url.toString(), state, health.ok() && !models.ok() && !healthPath.isEmpty()
+                ? "models " + models.health() : health.health(), count, Math.max(health.took().toMillis(), models.took().toMillis()), counts);
+    }
+
+    private int render(List<Row> rows, boolean watching) {
+        long counted = rows.stream().filter(Row::counts).count();
+        long healthy = rows.stream().filter(Row::counts).filter(Row::healthy).count();
+        ExitCode code = healthy == counted ? ExitCode.OK : healthy == 0 ? ExitCode.DOWN : ExitCode.DEGRADED;
         String state = code == ExitCode.OK ? "healthy" : code == ExitCode.DOWN ? "down" : "degraded";
         Output out = new Output(context.out(), context.env());
         if (json) {
+            List<Map<String, Object>> components = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", r.name());
+                row.put("kind", r.kind());
+                row.put("endpoint", r.endpoint());
+                row.put("state", r.state());
+                row.put("health", r.health());
+                row.put("models", r.models() < 0 ? null : r.models());
+                row.put("ms", r.ms());
+                row.put("counts", r.counts());
+                components.add(row);
+            }
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", state);
-            doc.put("components", rows);
+            doc.put("components", components);
             out.json(doc);
         } else {
+            if (watching && out.tty()) {
+                context.out().print("\033[H\033[2J");
+            }
+            if (watching) {
+                out.line("1bit status at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS));
+            }
             List<List<String>> table = new ArrayList<>();
-            table.add(List.of("COMPONENT", "KIND", "ENDPOINT", "ENABLED", "CONTAINER", "HEALTH", "MS"));
-            for (Map<String, Object> r : rows) {
-                String health = (String) r.get("health");
-                table.add(List.of((String) r.get("name"), (String) r.get("kind"), (String) r.get("endpoint"),
-                        (Boolean) r.get("enabled") ? "yes" : "no", (String) r.get("container"),
-                        out.style(health.equals("healthy") ? "green" : "red", health), r.get("ms").toString()));
+            table.add(List.of("COMPONENT", "KIND", "ENDPOINT", "STATE", "HEALTH", "MODELS", "MS"));
+            for (Row r : rows) {
+                String colour = r.healthy() ? "green" : r.counts() ? "red" : "faint";
+                table.add(List.of(r.name(), r.kind(), r.endpoint(), r.state(), out.style(colour, r.health()),
+                        r.models() < 0 ? "-" : Integer.toString(r.models()), Long.toString(r.ms())));
             }
             out.table(table);
             out.line("overall: " + state);
         }
+        context.out().flush();
         return code.code();
-    }
-
-    private CompletableFuture<String[]> probe(HttpClient http, Component c) {
-        long start = System.nanoTime();
-        HttpRequest request = HttpRequest.newBuilder(c.endpoint().resolve(c.probePath()))
-                .timeout(Duration.ofMillis(timeoutMs)).GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> new String[] {
-                        error != null ? "down" : response.statusCode() == 200 ? "healthy" : "http " + response.statusCode(),
-                        Long.toString((System.nanoTime() - start) / 1_000_000)});
     }
 }

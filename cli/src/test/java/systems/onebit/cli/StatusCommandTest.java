@@ -44,7 +44,13 @@ class StatusCommandTest {
             assertThat(result.code()).as(result.toString()).isEqualTo(ExitCode.DEGRADED.code());
             assertThat(doc.get("state").asText()).isEqualTo("degraded");
             assertThat(doc.get("components")).extracting(c -> c.get("name").asText() + "=" + c.get("health").asText())
-                    .containsExactly("proxy=down", "alive=healthy", "dead=down");
+                    .containsExactly("proxy=down", "alive=healthy", "dead=down", "fastflowlm=down", "open-webui=down",
+                            "gaia=base URL down");
+            // Apps that are not installed are shown but do not count; FastFlowLM outside the registry neither.
+            assertThat(doc.get("components")).filteredOn(c -> c.get("counts").asBoolean())
+                    .extracting(c -> c.get("name").asText()).containsExactly("proxy", "alive", "dead");
+            assertThat(doc.get("components").get(4).get("state").asText()).isEqualTo("not installed");
+            assertThat(doc.get("components").get(1).get("models").asInt()).isZero();
             assertThat(cli.run("backends", "rm", "alive").code()).isZero();
             Cli.Result allDown = cli.run("status");
             assertThat(allDown.code()).isEqualTo(ExitCode.DOWN.code());

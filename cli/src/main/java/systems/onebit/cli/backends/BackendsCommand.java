@@ -135,7 +135,7 @@ public final class BackendsCommand {
 
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Unregister a backend.")
     public static final class Remove implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME")
+        @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Backends.class)
         String name;
 
         private final CliContext context;
@@ -154,7 +154,7 @@ public final class BackendsCommand {
 
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable a backend.")
     public static final class Enable implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME")
+        @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Backends.class)
         String name;
 
         private final CliContext context;
@@ -171,7 +171,7 @@ public final class BackendsCommand {
 
     @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disable a backend (kept, not used).")
     public static final class Disable implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME")
+        @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Backends.class)
         String name;
 
         private final CliContext context;

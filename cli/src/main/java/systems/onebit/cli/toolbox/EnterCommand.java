@@ -15,7 +15,7 @@ import systems.onebit.orchestrator.engine.EngineLocator;
         description = "Open an interactive shell inside a running toolbox backend (like `toolbox enter`).")
 public final class EnterCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Toolbox name.")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox name.")
     String name;
 
     @Option(names = "--shell", defaultValue = "/bin/bash", description = "Shell to run (default: ${DEFAULT-VALUE}, "

@@ -10,7 +10,7 @@ import systems.onebit.cli.CliContext;
         description = "Run a command inside a running toolbox backend; exits with the command's exit code.")
 public final class ExecCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Toolbox name.")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox name.")
     String name;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments, after --.")

@@ -9,7 +9,7 @@ import systems.onebit.cli.CliContext;
 @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a toolbox backend's log.")
 public final class LogsCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Toolbox name.")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox name.")
     String name;
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing until the container stops (Ctrl-C ends).")

@@ -15,7 +15,7 @@ import systems.onebit.orchestrator.toolbox.ProbeReport;
         description = "Wait for a toolbox backend's health path to answer, then list its models.")
 public final class ProbeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "Toolbox name.")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox name.")
     String name;
 
     @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",

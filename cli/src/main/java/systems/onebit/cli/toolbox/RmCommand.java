@@ -11,7 +11,7 @@ import systems.onebit.cli.CliContext;
         description = "Remove toolbox backends; a running one only with --force.")
 public final class RmCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "NAME", description = "Toolbox names.")
+    @Parameters(arity = "1..*", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox names.")
     List<String> names;
 
     @Option(names = {"-f", "--force"}, description = "Kill and remove running toolboxes too.")

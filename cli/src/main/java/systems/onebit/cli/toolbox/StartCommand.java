@@ -10,7 +10,7 @@ import systems.onebit.cli.CliContext;
         description = "Start toolbox backends; each name is reported on its own line.")
 public final class StartCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "NAME", description = "Toolbox names.")
+    @Parameters(arity = "1..*", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox names.")
     List<String> names;
 
     private final CliContext context;

@@ -12,7 +12,7 @@ import systems.onebit.cli.CliContext;
         description = "Stop toolbox backends: SIGTERM, then SIGKILL after --time seconds.")
 public final class StopCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "NAME", description = "Toolbox names.")
+    @Parameters(arity = "1..*", paramLabel = "NAME", completionCandidates = systems.onebit.cli.LiveNames.Toolboxes.class, description = "Toolbox names.")
     List<String> names;
 
     @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", defaultValue = "10",

@@ -67,6 +67,60 @@ public final class TestImages {
         }
     }
 
+    /**
+     * An image with the REAL llama-server (the binary from {@link LlamaServer#binary()}, with the shared libraries it
+     * links) on a busybox root file system; tagged per binary size and time so a rebuilt binary gets a new image.
+     */
+    public static synchronized String llamaServer() throws IOException, InterruptedException {
+        Path binary = LlamaServer.binary().toRealPath();
+        String tag = "localhost/onebit-test/llama-server:" + Files.size(binary) + "-"
+                + Files.getLastModifiedTime(binary).toMillis();
+        if (PodmanTestService.podmanResult("image", "exists", tag).getExitValue() == 0) {
+            return tag;
+        }
+        List<Path> libraries = new java.util.ArrayList<>();
+        for (String line : new org.zeroturnaround.exec.ProcessExecutor("ldd", binary.toString()).readOutput(true)
+                .exitValueNormal().executeNoTimeout().outputUTF8().lines().toList()) {
+            String path = line.contains("=>") ? line.split("=>", 2)[1].trim() : line.trim();
+            path = path.split(" ", 2)[0];
+            if (path.startsWith("/")) {
+                libraries.add(Path.of(path));
+            }
+        }
+        Path tar = Files.createTempFile("onebit-llama-rootfs", ".tar");
+        try {
+            try (OutputStream file = Files.newOutputStream(tar); TarArchiveOutputStream out = new TarArchiveOutputStream(file)) {
+                out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                java.util.Set<String> dirs = new java.util.TreeSet<>(List.of("bin/", "tmp/", "app/", "models/", "dev/",
+                        "proc/", "sys/", "etc/"));
+                for (Path library : libraries) {
+                    Path parent = Path.of("/").relativize(library.getParent());
+                    for (int i = 1; i <= parent.getNameCount(); i++) {
+                        dirs.add(parent.subpath(0, i) + "/");
+                    }
+                }
+                for (String dir : dirs) {
+                    TarArchiveEntry entry = new TarArchiveEntry(dir);
+                    entry.setMode(dir.equals("tmp/") ? 01777 : 0755);
+                    out.putArchiveEntry(entry);
+                    out.closeArchiveEntry();
+                }
+                addFile(out, "bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755);
+                addLink(out, "bin/sh", "busybox");
+                addFile(out, "app/llama-server", Files.readAllBytes(binary), 0755);
+                for (Path library : libraries) {
+                    addFile(out, Path.of("/").relativize(library).toString(), Files.readAllBytes(library.toRealPath()), 0755);
+                }
+                addFile(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
+                addFile(out, "etc/group", "root:x:0:\nvideo:x:39:\nrender:x:105:\n".getBytes(StandardCharsets.UTF_8), 0644);
+            }
+            PodmanTestService.podman("import", tar.toString(), tag);
+        } finally {
+            Files.deleteIfExists(tar);
+        }
+        return tag;
+    }
+
     private static void writeRootfs(Path tar) throws IOException {
         Path busybox = Path.of("/bin/busybox");
         if (!Files.isExecutable(busybox)) {

@@ -1,0 +1,71 @@
+package systems.onebit.cli.stack;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import systems.onebit.cli.CliContext;
+import systems.onebit.cli.ExitCode;
+import systems.onebit.cli.Output;
+import systems.onebit.orchestrator.stack.StackReport;
+import systems.onebit.orchestrator.stack.StackService;
+
+/** Prints {@code up}/{@code down} reports (a summary, or JSON) and derives the exit code. */
+final class StackReports {
+
+    private StackReports() {
+    }
+
+    static int print(CliContext context, List<StackReport> reports, boolean json) {
+        Output out = new Output(context.out(), context.env());
+        if (json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (StackReport report : reports) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("component", report.component());
+                switch (report) {
+                    case StackReport.Changed c -> {
+                        row.put("outcome", "changed");
+                        row.put("detail", c.detail());
+                    }
+                    case StackReport.Unchanged u -> {
+                        row.put("outcome", "unchanged");
+                        row.put("detail", u.detail());
+                    }
+                    case StackReport.Failed f -> {
+                        row.put("outcome", "failed");
+                        row.put("error", f.error().getMessage());
+                        row.put("hint", f.error().hint());
+                        row.put("exitCode", ExitCode.of(f.error().reason()).code());
+                    }
+                }
+                rows.add(row);
+            }
+            out.json(Map.of("components", rows));
+        } else {
+            for (StackReport report : reports) {
+                String line = StackService.line(report);
+                if (report instanceof StackReport.Failed) {
+                    context.err().println("1bit: " + line);
+                } else {
+                    out.line(out.style(report instanceof StackReport.Changed ? "green" : "faint", "✓") + " " + line);
+                }
+            }
+        }
+        return exitCode(reports).code();
+    }
+
+    /** OK when nothing failed; the failure's own code when every component failed alike; PARTIAL otherwise. */
+    static ExitCode exitCode(List<StackReport> reports) {
+        List<ExitCode> failures = reports.stream()
+                .filter(r -> r instanceof StackReport.Failed)
+                .map(r -> ExitCode.of(((StackReport.Failed) r).error().reason()))
+                .toList();
+        if (failures.isEmpty()) {
+            return ExitCode.OK;
+        }
+        Map<ExitCode, Long> kinds = failures.stream().collect(Collectors.groupingBy(c -> c, Collectors.counting()));
+        return failures.size() == reports.size() && kinds.size() == 1 ? failures.getFirst() : ExitCode.PARTIAL;
+    }
+}

@@ -1,0 +1,199 @@
+package systems.onebit.orchestrator.stack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.probe.HttpProbe;
+
+/**
+ * The proxy as a detached process where no systemd manager has its unit: started in its own session (setsid) with
+ * stdin from /dev/null and output appended to {@code proxy.log}, its pid in {@code proxy.pid}, both under the state
+ * directory ({@code $XDG_STATE_HOME/1bit}).
+ */
+public final class DetachedProxy implements ProxyControl {
+
+    private final List<String> command;
+    private final java.util.Map<String, String> environment;
+    private final Path stateDir;
+    private final URI url;
+
+    /**
+     * @param command     the command that runs the proxy in the foreground ({@code … 1bit proxy})
+     * @param environment its whole environment (XDG paths decide which registry it reads)
+     */
+    public DetachedProxy(List<String> command, java.util.Map<String, String> environment, Path stateDir, URI url) {
+        this.command = List.copyOf(command);
+        this.environment = java.util.Map.copyOf(environment);
+        this.stateDir = stateDir;
+        this.url = url;
+    }
+
+    public Path pidFile() {
+        return stateDir.resolve("proxy.pid");
+    }
+
+    public Path logFile() {
+        return stateDir.resolve("proxy.log");
+    }
+
+    @Override
+    public String describe() {
+        return "detached process (" + pidFile() + ")";
+    }
+
+    /**
+     * The recorded proxy process when it still runs. The pid file holds the pid and the process's start time, so a pid
+     * reused by another program does not count.
+     */
+    public Optional<ProcessHandle> running() {
+        try {
+            if (!Files.exists(pidFile())) {
+                return Optional.empty();
+            }
+            String[] fields = Files.readString(pidFile()).trim().split("\\s+");
+            long pid = Long.parseLong(fields[0]);
+            String started = fields.length > 1 ? fields[1] : "";
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> startTime(p).equals(started));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String startTime(ProcessHandle process) {
+        return process.info().startInstant().map(Object::toString).orElse("unknown");
+    }
+
+    @Override
+    public StackReport up(Duration timeout) {
+        try {
+            Optional<ProcessHandle> running = running();
+            HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
+            if (running.isPresent() && health.ok()) {
+                return new StackReport.Unchanged("proxy", "already running (pid " + running.get().pid() + ") on " + url);
+            }
+            if (running.isEmpty() && health.ok()) {
+                return new StackReport.Unchanged("proxy", "a proxy already answers on " + url + " (not started by 1bit up)");
+            }
+            if (running.isPresent()) {
+                return waitHealthy(running.get(), timeout, false);
+            }
+            Files.createDirectories(stateDir);
+            Files.writeString(logFile(), "", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().clear();
+            builder.environment().putAll(environment);
+            Process process = builder
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            writePid(process.toHandle());
+            return waitHealthy(process.toHandle(), timeout, true);
+        } catch (IOException e) {
+            return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot start the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
+        }
+    }
+
+    private StackReport waitHealthy(ProcessHandle process, Duration timeout, boolean startedNow) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                deletePid();
+                return new StackReport.Failed("proxy", OrchestratorException.precondition(
+                        "the proxy exited at start-up: " + lastLines(3), "see " + logFile()));
+            }
+            HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
+            if (health.ok()) {
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                return new StackReport.Changed("proxy", (startedNow ? "started" : "came up") + " (pid " + process.pid()
+                        + ") on " + url + " in " + ms + " ms; log " + logFile());
+            }
+            last = health.health();
+            sleep(50);
+        }
+        // Nothing half-started: a proxy that never answered is stopped again.
+        if (startedNow) {
+            stop(process, Duration.ofSeconds(5));
+            deletePid();
+        }
+        return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.TIMEOUT,
+                "the proxy did not answer on " + url + " within " + timeout.toMillis() + " ms (last: " + last + ")"
+                        + (startedNow ? "; stopped it again" : ""), "see " + logFile()));
+    }
+
+    @Override
+    public StackReport down(Duration timeout) {
+        Optional<ProcessHandle> running = running();
+        if (running.isEmpty()) {
+            deletePid();
+            return new StackReport.Unchanged("proxy", "not running");
+        }
+        boolean clean = stop(running.get(), timeout);
+        deletePid();
+        return new StackReport.Changed("proxy", "stopped (pid " + running.get().pid() + (clean ? ")" : ", killed after "
+                + timeout.toSeconds() + " s)"));
+    }
+
+    private static boolean stop(ProcessHandle process, Duration timeout) {
+        process.destroy();
+        try {
+            process.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return false;
+        }
+    }
+
+    private void writePid(ProcessHandle process) throws IOException {
+        Path tmp = Files.createTempFile(stateDir, "proxy.pid", ".tmp");
+        Files.writeString(tmp, process.pid() + " " + startTime(process) + "\n");
+        try {
+            Files.move(tmp, pidFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, pidFile(), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void deletePid() {
+        try {
+            Files.deleteIfExists(pidFile());
+        } catch (IOException ignored) {
+            // a stale pid file is harmless: running() checks the process
+        }
+    }
+
+    private String lastLines(int n) {
+        try {
+            List<String> lines = Files.readAllLines(logFile());
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package systems.onebit.orchestrator.stack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.toolbox.CreateRequest;
+import systems.onebit.orchestrator.toolbox.ItemReport;
+import systems.onebit.orchestrator.toolbox.ProbeReport;
+import systems.onebit.orchestrator.toolbox.Toolbox;
+import systems.onebit.orchestrator.toolbox.ToolboxService;
+
+/**
+ * {@code up} and {@code down}: reconciles the registry's toolbox backends with their containers (in parallel), then
+ * the proxy. Every component gets its own report; a backend that this run started and that never became healthy is
+ * stopped again, so nothing is left half-started without saying so.
+ */
+public final class StackService {
+
+    private final Registry registry;
+    private final Supplier<ToolboxService> toolboxes;
+    private final ProxyControl proxy;
+
+    public StackService(Registry registry, Supplier<ToolboxService> toolboxes, ProxyControl proxy) {
+        this.registry = registry;
+        this.toolboxes = toolboxes;
+        this.proxy = proxy;
+    }
+
+    /** The toolbox backends a run acts on: the named ones, else every enabled one. */
+    List<Backend> targets(List<String> names) {
+        if (names.isEmpty()) {
+            return registry.backends().stream().filter(b -> b.kind() == BackendKind.TOOLBOX && b.enabled()).toList();
+        }
+        List<Backend> out = new ArrayList<>();
+        for (String name : names) {
+            Backend backend = registry.require(name);
+            if (backend.kind() != BackendKind.TOOLBOX) {
+                throw OrchestratorException.invalid("backend '" + name + "' is a " + backend.kind().id()
+                        + " backend: 1bit does not start it", "start it with its own tools; `1bit up` starts toolbox backends");
+            }
+            out.add(backend);
+        }
+        return out;
+    }
+
+    public List<StackReport> up(List<String> names, boolean withProxy, Duration timeout, Consumer<String> progress) {
+        List<Backend> targets = targets(names);
+        List<StackReport> reports = new ArrayList<>(forEach(targets, progress, (service, existing) -> backend ->
+                ensureUp(service, existing, backend, timeout, progress)));
+        if (withProxy) {
+            progress.accept("proxy: starting (" + proxy.describe() + ")");
+            reports.add(proxy.up(timeout));
+        }
+        return reports;
+    }
+
+    public List<StackReport> down(List<String> names, boolean withProxy, Duration timeout, Consumer<String> progress) {
+        List<Backend> targets = targets(names);
+        List<StackReport> reports = new ArrayList<>();
+        // Reverse order of up: the proxy first, so no request reaches a backend that is going away.
+        if (withProxy) {
+            progress.accept("proxy: stopping (" + proxy.describe() + ")");
+            reports.add(proxy.down(timeout));
+        }
+        reports.addAll(forEach(targets.reversed(), progress, (service, existing) -> backend -> {
+            Toolbox toolbox = existing.get(backend.name());
+            if (toolbox == null) {
+                return new StackReport.Unchanged(backend.name(), "no container");
+            }
+            if (!toolbox.running()) {
+                return new StackReport.Unchanged(backend.name(), "already " + toolbox.state().id());
+            }
+            progress.accept(backend.name() + ": stopping");
+            return report(backend.name(), service.stop(List.of(backend.name()), Duration.ofSeconds(20)).getFirst());
+        }));
+        return reports;
+    }
+
+    private interface PerBackend {
+        Function<Backend, StackReport> with(ToolboxService service, Map<String, Toolbox> existing);
+    }
+
+    /** Runs {@code action} for every backend at once; an engine that cannot be reached fails each backend by name. */
+    private List<StackReport> forEach(List<Backend> targets, Consumer<String> progress, PerBackend action) {
+        if (targets.isEmpty()) {
+            return List.of();
+        }
+        ToolboxService service;
+        Map<String, Toolbox> existing;
+        try {
+            service = toolboxes.get();
+            existing = service.list().stream().collect(Collectors.toMap(Toolbox::name, t -> t));
+        } catch (OrchestratorException e) {
+            return targets.stream().<StackReport>map(b -> new StackReport.Failed(b.name(), e)).toList();
+        }
+        Function<Backend, StackReport> each = action.with(service, existing);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<StackReport>> futures = targets.stream().map(b -> pool.submit(() -> {
+                try {
+                    return each.apply(b);
+                } catch (OrchestratorException e) {
+                    return new StackReport.Failed(b.name(), e);
+                }
+            })).toList();
+            List<StackReport> reports = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                reports.add(outcome(targets.get(i).name(), futures.get(i)));
+            }
+            reports.forEach(r -> progress.accept(line(r)));
+            return reports;
+        }
+    }
+
+    private static StackReport outcome(String name, Future<StackReport> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            return new StackReport.Failed(name, new OrchestratorException(OrchestratorException.Reason.ENGINE_ERROR,
+                    "unexpected failure: " + e.getCause(), "run again with ONEBIT_LOG=debug", e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new StackReport.Failed(name, new OrchestratorException(OrchestratorException.Reason.TIMEOUT,
+                    "interrupted", "run again"));
+        }
+    }
+
+    private StackReport ensureUp(ToolboxService service, Map<String, Toolbox> existing, Backend backend, Duration timeout,
+                                 Consumer<String> progress) {
+        String name = backend.name();
+        if (backend.models().isEmpty()) {
+            throw OrchestratorException.precondition("backend '" + name + "' has no model file",
+                    "register one: `1bit backends rm " + name + "`, then `1bit backends add " + name
+                            + " --kind toolbox --flavor " + backend.flavor() + " --model PATH --url " + backend.url() + "`");
+        }
+        Path model = Path.of(backend.models().getFirst()).toAbsolutePath().normalize();
+        List<String> did = new ArrayList<>();
+        Toolbox toolbox = existing.get(name);
+        if (toolbox != null) {
+            String differs = differs(toolbox, backend, model);
+            if (!differs.isEmpty()) {
+                progress.accept(name + ": recreating (" + differs + " changed in the registry)");
+                if (toolbox.running()) {
+                    require(service.stop(List.of(name), Duration.ofSeconds(20)).getFirst());
+                }
+                require(service.remove(List.of(name), true).getFirst());
+                toolbox = null;
+                did.add("removed the old container (" + differs + " changed)");
+            }
+        }
+        if (toolbox == null) {
+            progress.accept(name + ": creating (" + backend.flavor() + ", " + model.getFileName() + ")");
+            service.create(new CreateRequest(name, backend.flavor(), model, backend.port(), backend.args(), true),
+                    line -> progress.accept(name + ": " + line));
+            did.add("created");
+        }
+        boolean startedNow = false;
+        if (toolbox == null || !toolbox.running()) {
+            progress.accept(name + ": starting");
+            require(service.start(List.of(name)).getFirst());
+            startedNow = true;
+            did.add("started");
+        }
+        ProbeReport probe;
+        try {
+            probe = service.probe(name, timeout);
+        } catch (OrchestratorException e) {
+            if (startedNow) {
+                service.stop(List.of(name), Duration.ofSeconds(10));
+                throw new OrchestratorException(e.reason(), e.getMessage() + "; stopped it again", e.hint(), e);
+            }
+            throw e;
+        }
+        String detail = "healthy on " + probe.url() + " in " + probe.healthyAfter().toMillis() + " ms, models " + probe.models();
+        return did.isEmpty() ? new StackReport.Unchanged(name, "running, " + detail)
+                : new StackReport.Changed(name, String.join(", ", did) + "; " + detail);
+    }
+
+    private static String differs(Toolbox toolbox, Backend backend, Path model) {
+        List<String> changed = new ArrayList<>();
+        if (!toolbox.flavor().equals(backend.flavor())) {
+            changed.add("flavor");
+        }
+        if (toolbox.port() != backend.port()) {
+            changed.add("port");
+        }
+        if (!toolbox.model().equals(model.toString())) {
+            changed.add("model");
+        }
+        return String.join(", ", changed);
+    }
+
+    private static void require(ItemReport report) {
+        if (report instanceof ItemReport.Failed failed) {
+            throw failed.error();
+        }
+    }
+
+    private static StackReport report(String name, ItemReport report) {
+        return switch (report) {
+            case ItemReport.Done done -> new StackReport.Changed(name, done.detail());
+            case ItemReport.Failed failed -> new StackReport.Failed(name, failed.error());
+        };
+    }
+
+    /** One plain line per report, as the CLI prints it when stdout is not a terminal. */
+    public static String line(StackReport report) {
+        return switch (report) {
+            case StackReport.Changed c -> c.component() + ": " + c.detail();
+            case StackReport.Unchanged u -> u.component() + ": unchanged, " + u.detail();
+            case StackReport.Failed f -> f.component() + ": FAILED: " + f.error().oneLine();
+        };
+    }
+}
