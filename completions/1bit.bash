@@ -157,8 +157,12 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} up" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} down" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox flavors" ];    then _picocli_1bit_toolbox; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox create" ];    then _picocli_1bit_toolbox; return $?; fi
@@ -178,54 +182,68 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends rm" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends enable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(toolbox)
   local cmds1=(backends)
   local cmds2=(doctor)
-  local cmds3=(status)
-  local cmds4=(proxy)
-  local cmds5=(completion)
-  local cmds6=(toolbox flavors)
-  local cmds7=(toolbox create)
-  local cmds8=(toolbox list)
-  local cmds9=(toolbox ls)
-  local cmds10=(toolbox start)
-  local cmds11=(toolbox stop)
-  local cmds12=(toolbox restart)
-  local cmds13=(toolbox rm)
-  local cmds14=(toolbox logs)
-  local cmds15=(toolbox enter)
-  local cmds16=(toolbox exec)
-  local cmds17=(toolbox probe)
-  local cmds18=(backends list)
-  local cmds19=(backends ls)
-  local cmds20=(backends add)
-  local cmds21=(backends rm)
-  local cmds22=(backends enable)
-  local cmds23=(backends disable)
+  local cmds3=(up)
+  local cmds4=(down)
+  local cmds5=(status)
+  local cmds6=(proxy)
+  local cmds7=(webui)
+  local cmds8=(gaia)
+  local cmds9=(completion)
+  local cmds10=(toolbox flavors)
+  local cmds11=(toolbox create)
+  local cmds12=(toolbox list)
+  local cmds13=(toolbox ls)
+  local cmds14=(toolbox start)
+  local cmds15=(toolbox stop)
+  local cmds16=(toolbox restart)
+  local cmds17=(toolbox rm)
+  local cmds18=(toolbox logs)
+  local cmds19=(toolbox enter)
+  local cmds20=(toolbox exec)
+  local cmds21=(toolbox probe)
+  local cmds22=(backends list)
+  local cmds23=(backends ls)
+  local cmds24=(backends add)
+  local cmds25=(backends rm)
+  local cmds26=(backends enable)
+  local cmds27=(backends disable)
+  local cmds28=(webui status)
+  local cmds29=(gaia status)
 
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_proxy; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_1bit_status; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_down; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_1bit_up; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_1bit_doctor; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_1bit_backends; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_1bit_toolbox; return $?; fi
@@ -239,7 +257,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor status proxy completion"
+  local commands="toolbox backends doctor up down status proxy webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -306,8 +324,41 @@ function _picocli_1bit_doctor() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `status` subcommand.
-function _picocli_1bit_status() {
+# Generates completions for the options and subcommands of the `up` subcommand.
+function _picocli_1bit_up() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--no-proxy' '--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--timeout')
+      return
+      ;;
+  esac
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-2147483647 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "up" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `down` subcommand.
+function _picocli_1bit_down() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
@@ -320,6 +371,45 @@ function _picocli_1bit_status() {
 
   case ${prev_word} in
     '--timeout')
+      return
+      ;;
+  esac
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-2147483647 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "down" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_1bit_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--timeout' '--watch' '--count'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--timeout')
+      return
+      ;;
+    '--watch')
+      return
+      ;;
+    '--count')
       return
       ;;
   esac
@@ -368,6 +458,42 @@ function _picocli_1bit_proxy() {
       return
       ;;
   esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `webui` subcommand.
+function _picocli_1bit_webui() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="status"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `gaia` subcommand.
+function _picocli_1bit_gaia() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="status"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -509,11 +635,17 @@ function _picocli_1bit_toolbox_start() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "start" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -536,11 +668,17 @@ function _picocli_1bit_toolbox_stop() {
       return
       ;;
   esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "stop" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -563,11 +701,17 @@ function _picocli_1bit_toolbox_restart() {
       return
       ;;
   esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "restart" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -581,11 +725,17 @@ function _picocli_1bit_toolbox_rm() {
   local commands=""
   local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "rm" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -599,11 +749,17 @@ function _picocli_1bit_toolbox_logs() {
   local commands=""
   local flag_opts="'-f' '--follow' '-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "logs" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -626,11 +782,17 @@ function _picocli_1bit_toolbox_enter() {
       return
       ;;
   esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "enter" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -644,11 +806,17 @@ function _picocli_1bit_toolbox_exec() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "exec" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -671,11 +839,17 @@ function _picocli_1bit_toolbox_probe() {
       return
       ;;
   esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "probe" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -773,11 +947,17 @@ function _picocli_1bit_backends_rm() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "rm" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -791,11 +971,17 @@ function _picocli_1bit_backends_enable() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-0 values
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "enable" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -808,6 +994,48 @@ function _picocli_1bit_backends_disable() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-0 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "disable" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_1bit_webui_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_1bit_gaia_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then

@@ -30,8 +30,11 @@ public final class Completions {
 
     /** zsh: the bash script through zsh's bash-completion compatibility layer. */
     public static String zsh(CommandLine root) {
+        // picocli's bash functions index arrays from 0: zsh runs them with KSH_ARRAYS, set for the call only.
         return "#compdef 1bit\n# 1bit completion for zsh (generated): the bash completion through bashcompinit.\n"
-                + "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n" + bash(root);
+                + "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n" + bash(root)
+                + "\n_complete_1bit_zsh() { setopt localoptions ksh_arrays; _complete_1bit \"$@\"; }\n"
+                + "complete -F _complete_1bit_zsh -o default 1bit\n";
     }
 
     public static String fish(CommandLine root) {

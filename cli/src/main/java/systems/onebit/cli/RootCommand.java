@@ -28,6 +28,8 @@ public final class RootCommand {
         map.put("down", systems.onebit.cli.stack.DownCommand.class);
         map.put("status", StatusCommand.class);
         map.put("proxy", ProxyCommand.class);
+        map.put("webui", systems.onebit.cli.apps.WebuiCommand.class);
+        map.put("gaia", systems.onebit.cli.apps.GaiaCommand.class);
         map.put("completion", CompletionCommand.class);
         map.put("aot-train", AotTrainCommand.class);
         map.put("complete-names", LiveNames.class);

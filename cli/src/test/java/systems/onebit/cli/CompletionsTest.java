@@ -54,7 +54,7 @@ class CompletionsTest {
     void zshLoadsTheScriptThroughBashcompinit() throws Exception {
         String script = DIR.resolve("1bit.zsh").toAbsolutePath().toString();
         String out = shell("zsh", "-c", "HOME=" + home + "; source " + script
-                + "; COMP_WORDS=(1bit toolbox cr); COMP_CWORD=2; _complete_1bit; print -l $COMPREPLY");
+                + "; COMP_WORDS=(1bit toolbox cr); COMP_CWORD=2; _complete_1bit_zsh; print -l $COMPREPLY");
         assertThat(out).contains("create");
     }
 
@@ -66,5 +66,41 @@ class CompletionsTest {
         assertThat(shell("fish", "-c", base + "'1bit toolbox '")).contains("create", "list", "probe");
         assertThat(shell("fish", "-c", base + "'1bit toolbox create x --flavor '")).contains("vulkan-radv", "rocm-6.4.4");
         assertThat(shell("fish", "-c", base + "'1bit doctor --'")).contains("--json");
+    }
+
+    /**
+     * A `1bit` on PATH that runs this build's CLI (the test class path: the launcher's jar is built after the tests)
+     * with a registry holding two backends, so completion must ask it for live names.
+     */
+    private Path liveCli() throws Exception {
+        Path bin = java.nio.file.Files.createDirectories(home.resolve("bin"));
+        Path config = home.resolve("config");
+        Cli cli = new Cli(home);
+        assertThat(cli.run("backends", "add", "alpha", "--kind", "openai", "--port", "1").code()).isZero();
+        assertThat(cli.run("backends", "add", "beta", "--kind", "openai", "--port", "2").code()).isZero();
+        Path launcher = bin.resolve("1bit");
+        java.nio.file.Files.writeString(launcher, "#!/bin/sh\nXDG_CONFIG_HOME='" + config + "' exec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '" + System.getProperty("java.class.path")
+                + "' " + Main.class.getName() + " \"$@\"\n");
+        launcher.toFile().setExecutable(true);
+        return bin;
+    }
+
+    @Test
+    void liveBackendNamesCompleteInBashZshAndFish() throws Exception {
+        Path bin = liveCli();
+        assertThat(shell("sh", "-c", bin.resolve("1bit") + " complete-names backends")).contains("alpha", "beta");
+        String path = "PATH=" + bin + ":$PATH; ";
+        String bash = DIR.resolve("1bit.bash").toAbsolutePath().toString();
+        assertThat(shell("bash", "-c", path + "source " + bash + "; COMP_WORDS=(1bit up ''); COMP_CWORD=2; "
+                + "COMP_LINE=\"1bit up \"; COMP_POINT=${#COMP_LINE}; _complete_1bit; printf '%s\\n' \"${COMPREPLY[@]}\""))
+                .contains("alpha", "beta");
+        String zsh = DIR.resolve("1bit.zsh").toAbsolutePath().toString();
+        assertThat(shell("zsh", "-c", "HOME=" + home + "; " + path + "source " + zsh
+                + "; COMP_WORDS=(1bit backends rm ''); COMP_CWORD=3; COMP_LINE='1bit backends rm '; _complete_1bit_zsh; print -l $COMPREPLY"))
+                .contains("alpha", "beta");
+        String fish = DIR.resolve("1bit.fish").toAbsolutePath().toString();
+        assertThat(shell("fish", "-c", "set -x HOME " + home + "; set -x PATH " + bin + " $PATH; source " + fish
+                + "; complete -C '1bit down '")).contains("alpha", "beta");
     }
 }

@@ -44,7 +44,7 @@ public final class LocalApps {
         }
         Candidate found = first(candidates);
         return new LocalApp("open-webui", found.where(), found.how(), process(c -> c.contains("open-webui")),
-                "http://127.0.0.1:" + OPEN_WEBUI_PORT, proxy.resolve("/v1"));
+                env.getOrDefault("ONEBIT_OPEN_WEBUI_URL", "http://127.0.0.1:" + OPEN_WEBUI_PORT), proxy.resolve("/v1"));
     }
 
     /** AMD GAIA (AppImage or the Python CLI in a venv), which should be given {@code <proxy>/api/v1}. */

@@ -26,6 +26,8 @@ public final class StandInSystemd implements SystemdManager, Properties, AutoClo
     private final Map<String, String> paths;
     private final Map<String, String> states = new ConcurrentHashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Map<String, Runnable> onStart = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> onStop = new ConcurrentHashMap<>();
 
     /** @param units unit name to the object path systemd would give it */
     public StandInSystemd(String busAddress, Map<String, String> units) throws DBusException {
@@ -37,6 +39,13 @@ public final class StandInSystemd implements SystemdManager, Properties, AutoClo
         for (Map.Entry<String, String> unit : paths.entrySet()) {
             connection.exportObject(unit.getValue(), new UnitObject(unit.getKey(), unit.getValue()));
         }
+    }
+
+    /** What the stand-in does when asked to start or stop {@code unit} (systemd would run ExecStart / stop it). */
+    public StandInSystemd on(String unit, Runnable start, Runnable stop) {
+        onStart.put(unit, start);
+        onStop.put(unit, stop);
+        return this;
     }
 
     public List<String> calls() {
@@ -63,6 +72,7 @@ public final class StandInSystemd implements SystemdManager, Properties, AutoClo
     public DBusPath StartUnit(String name, String mode) {
         calls.add("StartUnit " + name + " " + mode);
         path(name);
+        onStart.getOrDefault(name, () -> { }).run();
         states.put(name, "active");
         return new DBusPath("/org/freedesktop/systemd1/job/1");
     }
@@ -71,6 +81,7 @@ public final class StandInSystemd implements SystemdManager, Properties, AutoClo
     public DBusPath StopUnit(String name, String mode) {
         calls.add("StopUnit " + name + " " + mode);
         path(name);
+        onStop.getOrDefault(name, () -> { }).run();
         states.put(name, "inactive");
         return new DBusPath("/org/freedesktop/systemd1/job/2");
     }
