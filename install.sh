@@ -87,7 +87,7 @@ if [ "$uninstall" = 1 ]; then
   while read -r _ file; do
     [ -e "$root$file" ] && run rm -f "$root$file"
   done <"$root$manifest"
-  run rm -f "$root$manifest" "$root$libdir/1bit.aot"
+  run rm -f "$root$manifest" "$root$libdir/1bit.aot" "$root$libdir/1bit-fast.aot"
   for dir in "$libdir/lib" "$libdir"; do
     [ -d "$root$dir" ] && [ -z "$(ls -A "$root$dir")" ] && run rmdir "$root$dir"
   done
@@ -118,8 +118,11 @@ launcher=$(mktemp); tmpfiles+=("$launcher")
 cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 # 1bit launcher (installed by install.sh)
-aot=$libdir/1bit.aot
 opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m)
+case \${1:-} in
+  status | --version | -V | backends | complete-names | completion | webui | gaia) aot=$libdir/1bit-fast.aot ;;
+  *) aot=$libdir/1bit.aot ;;
+esac
 if [ -f "\$aot" ] && [ "\$aot" -nt "$libdir/1bit.jar" ]; then opts+=("-XX:AOTCache=\$aot"); fi
 exec "$java" "\${opts[@]}" -jar "$libdir/1bit.jar" "\$@"
 LAUNCHER
@@ -145,8 +148,13 @@ if [ "$dry" = 0 ]; then
   sort -k2 -u "$new_manifest" >"$root$manifest"
   # The AOT cache is trained now, on this machine and this jar (JDK 25: -XX:AOTCacheOutput).
   if [ -z "$root" ]; then
-    "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:AOTCacheOutput="$libdir/1bit.aot" \
-      -jar "$libdir/1bit.jar" aot-train >/dev/null 2>&1 || echo "install.sh: warning: AOT cache not trained" >&2
+    # Two caches: every command, and a small one for status/--version/completion (mapped faster at start-up).
+    for set in full fast; do
+      out=$libdir/1bit.aot
+      [ "$set" = fast ] && out=$libdir/1bit-fast.aot
+      "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:AOTCacheOutput="$out" \
+        -jar "$libdir/1bit.jar" aot-train "$set" >/dev/null 2>&1 || echo "install.sh: warning: AOT cache $out not trained" >&2
+    done
   fi
 else
   echo "+ write $manifest"

@@ -13,6 +13,12 @@ import picocli.CommandLine.Command;
 @Command(name = "aot-train", hidden = true, description = "Exercise common commands for a Java AOT cache training run.")
 public final class AotTrainCommand implements Callable<Integer> {
 
+    enum Set { full, fast }
+
+    @picocli.CommandLine.Parameters(index = "0", defaultValue = "full", arity = "0..1",
+            description = "full: every everyday command; fast: status, --version, backends, completion.")
+    Set set;
+
     private final CliContext context;
 
     public AotTrainCommand(CliContext context) {
@@ -20,13 +26,56 @@ public final class AotTrainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
-        for (List<String> args : List.of(List.of("--version"), List.of("--help"), List.of("toolbox", "flavors"),
-                List.of("toolbox", "list", "--json"), List.of("toolbox", "list"), List.of("doctor", "--json"),
-                List.of("doctor"), List.of("status", "--json"), List.of("backends", "list", "--json"))) {
+        List<List<String>> commands = set == Set.fast
+                ? List.of(List.of("--version"), List.of("status", "--json"), List.of("status"))
+                : List.of(List.of("--version"), List.of("--help"), List.of("toolbox", "flavors"),
+                        List.of("toolbox", "list", "--json"), List.of("toolbox", "list"), List.of("doctor", "--json"),
+                        List.of("doctor"), List.of("status", "--json"), List.of("status"), List.of("backends", "list", "--json"));
+        for (List<String> args : commands) {
             Main.run(context.env(), sink, sink, args.toArray(String[]::new));
         }
+        trainHealthyStatus(sink);
         return 0;
+    }
+
+    /**
+     * {@code status} against components that answer (a local server standing in for a backend and the proxy, under a
+     * throw-away registry), so the cache also holds what a healthy stack's status runs: model lists parsed, rows filled.
+     */
+    private void trainHealthyStatus(PrintStream sink) throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = (exchange.getRequestURI().getPath().endsWith("/models")
+                    ? "{\"object\":\"list\",\"data\":[{\"id\":\"train\",\"object\":\"model\"}]}"
+                    : "{\"status\":\"ok\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        java.nio.file.Path config = java.nio.file.Files.createTempDirectory("1bit-aot-train");
+        try {
+            int port = server.getAddress().getPort();
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + port);
+            new systems.onebit.orchestrator.registry.RegistryStore(config.resolve("1bit/registry.yaml")).update(r ->
+                    new systems.onebit.orchestrator.registry.Registry("127.0.0.1", port, "", List.of(
+                            new systems.onebit.orchestrator.registry.Backend("train", systems.onebit.orchestrator.registry.BackendKind.OPENAI,
+                                    url, "", List.of(), List.of(), 100, true),
+                            new systems.onebit.orchestrator.registry.Backend("train-toolbox", systems.onebit.orchestrator.registry.BackendKind.TOOLBOX,
+                                    url, "cpu", List.of(), List.of(), 100, true))));
+            java.util.Map<String, String> env = new java.util.HashMap<>(context.env());
+            env.put("XDG_CONFIG_HOME", config.toString());
+            for (List<String> args : List.of(List.of("status"), List.of("status", "--json"))) {
+                Main.run(env, sink, sink, args.toArray(String[]::new));
+            }
+        } finally {
+            server.stop(0);
+            try (var files = java.nio.file.Files.walk(config)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 }

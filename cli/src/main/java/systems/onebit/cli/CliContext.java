@@ -86,7 +86,6 @@ public final class CliContext implements AutoCloseable {
 
     public EngineLocator locator() {
         if (locator == null) {
-            configureLogging();
             String only = env.getOrDefault("ONEBIT_PODMAN_SOCKET", "");
             locator = only.isBlank()
                     ? EngineLocator.standard(env, host(), Path.of(System.getProperty("java.io.tmpdir"), "1bit-" + ProcessHandle.current().pid()))
@@ -97,6 +96,7 @@ public final class CliContext implements AutoCloseable {
 
     public ContainerEngine engine() {
         if (engine == null) {
+            configureLogging();
             engine = locator().locate();
         }
         return engine;

@@ -27,6 +27,7 @@ public final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Doctor doctor = new Doctor(context.host(), context.env(), () -> {
+            context.configureLogging();
             PodmanEngine engine = context.locator().locate();
             try (engine) {
                 return new Doctor.EngineProbe(engine.describe(), engine.isPrivateService());

@@ -37,6 +37,7 @@ public final class LiveNames implements Callable<Integer> {
                 case backends -> context.registry().read().backends().stream().map(Backend::name).toList();
                 // Only a socket that already answers: completion must never start a Podman service.
                 case toolboxes -> {
+                    context.configureLogging();
                     try (var engine = context.locator().withoutPrivateService().locate()) {
                         yield new systems.onebit.orchestrator.toolbox.ToolboxService(context::catalog, engine,
                                 context.host(), systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))

@@ -18,14 +18,14 @@ import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
-import systems.onebit.orchestrator.engine.PodmanEngine;
+import systems.onebit.orchestrator.engine.PodmanSnapshot;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.ModelLister;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.toolbox.Toolbox;
-import systems.onebit.orchestrator.toolbox.ToolboxService;
+import systems.onebit.orchestrator.toolbox.Labels;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"One table of the whole stack: the proxy, every registered backend and toolbox container, "
@@ -77,14 +77,16 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private List<Row> collect() {
-        Registry registry = context.registry().read();
-        String proxyHost = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
-        URI proxy = URI.create("http://" + (proxyHost.contains(":") ? "[" + proxyHost + "]" : proxyHost) + ":" + registry.proxyPort());
         Duration timeout = Duration.ofMillis(timeoutMs);
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            // Podman is asked at the same time as the HTTP probes: it is the slowest part.
+        // Platform threads, not virtual ones: the JDK's virtual-thread unblocker sits in native code, and a thread in
+        // native code makes the JVM wait 300 ms before it exits. Podman is asked first, before the registry is even
+        // read: its answer is the slowest part, and it depends on nothing else.
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             Future<Optional<Map<String, Toolbox>>> containers = pool.submit(this::toolboxes);
             Future<LocalApps> apps = pool.submit(() -> new LocalApps(context.env(), context.host()));
+            Registry registry = context.registry().read();
+            String proxyHost = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
+            URI proxy = URI.create("http://" + (proxyHost.contains(":") ? "[" + proxyHost + "]" : proxyHost) + ":" + registry.proxyPort());
             List<Future<Row>> rows = new ArrayList<>();
             rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
             boolean flmRegistered = false;
@@ -144,17 +146,17 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** Only a Podman socket that already answers: status must stay fast and read-only. */
+    /**
+     * Only a Podman socket that already answers, read directly (no docker-java): status must stay fast and
+     * read-only, and never starts a Podman service.
+     */
     private Optional<Map<String, Toolbox>> toolboxes() {
-        try (PodmanEngine engine = context.locator().withoutPrivateService().locate()) {
-            Map<String, Toolbox> map = new LinkedHashMap<>();
-            new ToolboxService(context::catalog, engine, context.host(),
-                    systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))
-                    .list().forEach(t -> map.put(t.name(), t));
-            return Optional.of(map);
-        } catch (OrchestratorException e) {
-            return Optional.empty();
-        }
+        return PodmanSnapshot.list(context.locator().endpoints(), Map.of(Labels.BACKEND, ""), Duration.ofMillis(timeoutMs))
+                .map(containers -> {
+                    Map<String, Toolbox> map = new java.util.TreeMap<>();
+                    containers.stream().map(Toolbox::from).forEach(t -> map.put(t.name(), t));
+                    return map;
+                });
     }
 
     /** Probes a model server: its health path (if any) and its model list, at once. */
@@ -166,7 +168,7 @@ public final class StatusCommand implements Callable<Integer> {
             models = HttpProbe.get(url, modelsPath, timeout);
             health = models;
         } else {
-            try (ExecutorService two = Executors.newVirtualThreadPerTaskExecutor()) {
+            try (ExecutorService two = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
                 Future<HttpProbe.Result> h = two.submit(() -> HttpProbe.get(url, healthPath, timeout));
                 models = HttpProbe.get(url, modelsPath, timeout);
                 health = h.get();

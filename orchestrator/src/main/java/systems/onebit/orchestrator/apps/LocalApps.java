@@ -43,7 +43,9 @@ public final class LocalApps {
             candidates.add(new Candidate(unit, "systemd unit"));
         }
         Candidate found = first(candidates);
-        return new LocalApp("open-webui", found.where(), found.how(), process(c -> c.contains("open-webui")),
+        // Only an installed app is looked for among the processes: scanning /proc costs time status does not have.
+        return new LocalApp("open-webui", found.where(), found.how(),
+                found.where().isEmpty() ? 0 : process(c -> c.contains("open-webui")),
                 env.getOrDefault("ONEBIT_OPEN_WEBUI_URL", "http://127.0.0.1:" + OPEN_WEBUI_PORT), proxy.resolve("/v1"));
     }
 
@@ -61,7 +63,7 @@ public final class LocalApps {
             candidates.add(new Candidate(venv.resolve("bin/gaia"), "venv"));
         }
         Candidate found = first(candidates);
-        return new LocalApp("gaia", found.where(), found.how(), process(c -> {
+        return new LocalApp("gaia", found.where(), found.how(), found.where().isEmpty() ? 0 : process(c -> {
             String lower = c.toLowerCase(Locale.ROOT);
             return lower.contains("/gaia ") || lower.endsWith("/gaia") || lower.startsWith("gaia ") || lower.contains("gaia.appimage")
                     || lower.contains("gaia-");

@@ -23,7 +23,13 @@ import systems.onebit.orchestrator.OrchestratorException.Reason;
  */
 public final class EngineLocator {
 
-    private static final System.Logger LOG = System.getLogger(EngineLocator.class.getName());
+    /**
+     * Obtained on first use: creating a System.Logger runs a ServiceLoader pass that opens every jar on the class
+     * path, which {@link #endpoints()} (used by the fast {@code status}) must not pay.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(EngineLocator.class.getName());
+    }
 
     /** One place a socket may be; {@link #endpoint} says where, or why not. */
     public interface Candidate {
@@ -85,21 +91,30 @@ public final class EngineLocator {
         return new EngineLocator(candidates, null, pingTimeout);
     }
 
+    /** The candidates' endpoints that exist, in order, without connecting to any (for read-only snapshots). */
+    public List<URI> endpoints() {
+        List<URI> out = new ArrayList<>();
+        for (Candidate candidate : candidates) {
+            candidate.endpoint().uri().ifPresent(out::add);
+        }
+        return out;
+    }
+
     public PodmanEngine locate() {
         List<String> skipped = new ArrayList<>();
         for (Candidate candidate : candidates) {
             Either where = candidate.endpoint();
             if (where.uri().isEmpty()) {
-                LOG.log(System.Logger.Level.DEBUG, "podman socket candidate {0} skipped: {1}", candidate.describe(), where.whyNot());
+                Log.LOG.log(System.Logger.Level.DEBUG, "podman socket candidate {0} skipped: {1}", candidate.describe(), where.whyNot());
                 skipped.add(candidate.describe() + ": " + where.whyNot());
                 continue;
             }
             try {
                 PodmanEngine engine = PodmanEngine.connect(where.uri().get(), pingTimeout);
-                LOG.log(System.Logger.Level.DEBUG, "using {0} from {1}", engine.describe(), candidate.describe());
+                Log.LOG.log(System.Logger.Level.DEBUG, "using {0} from {1}", engine.describe(), candidate.describe());
                 return engine;
             } catch (OrchestratorException e) {
-                LOG.log(System.Logger.Level.DEBUG, "podman socket candidate {0} skipped: {1}", candidate.describe(), e.getMessage());
+                Log.LOG.log(System.Logger.Level.DEBUG, "podman socket candidate {0} skipped: {1}", candidate.describe(), e.getMessage());
                 skipped.add(candidate.describe() + ": " + e.getMessage());
             }
         }

@@ -52,47 +52,9 @@ public final class HttpProbe {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(target.getHost(), port), millisLeft(deadline));
             socket.setSoTimeout(millisLeft(deadline));
-            String pathAndQuery = (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
-                    + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
             String host = target.getHost().contains(":") ? "[" + target.getHost() + "]" : target.getHost();
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port
-                    + "\r\nAccept: application/json\r\nUser-Agent: 1bit-probe\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = new DeadlineStream(socket, deadline);
-            String statusLine = line(in);
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-                return result(0, "", "not an HTTP answer", start);
-            }
-            int status = Integer.parseInt(parts[1].trim());
-            long length = -1;
-            boolean chunked = false;
-            for (String header = line(in); !header.isEmpty(); header = line(in)) {
-                int colon = header.indexOf(':');
-                if (colon < 0) {
-                    continue;
-                }
-                String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = header.substring(colon + 1).trim();
-                if (name.equals("content-length")) {
-                    length = Long.parseLong(value);
-                } else if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
-                    chunked = true;
-                }
-            }
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            if (chunked) {
-                for (long size = Long.parseLong(line(in).split(";", 2)[0].trim(), 16); size > 0;
-                     size = Long.parseLong(line(in).split(";", 2)[0].trim(), 16)) {
-                    copy(in, body, size);
-                    line(in);
-                }
-            } else {
-                copy(in, body, length < 0 ? Long.MAX_VALUE : length);
-            }
-            return result(status, body.toString(StandardCharsets.UTF_8), "", start);
+            return exchange(socket.getOutputStream(), new DeadlineStream(socket, deadline), host + ":" + port,
+                    pathAndQuery(target), start);
         } catch (SocketTimeoutException e) {
             return result(0, "", "timeout", start);
         } catch (java.net.ConnectException e) {
@@ -100,6 +62,81 @@ public final class HttpProbe {
         } catch (IOException | RuntimeException e) {
             return result(0, "", "down (" + e.getClass().getSimpleName() + ")", start);
         }
+    }
+
+    /**
+     * GETs {@code path} from an HTTP server on a unix socket (Podman's API socket), with the same deadline and
+     * bounds as {@link #get}.
+     */
+    public static Result getUnix(java.nio.file.Path socket, String path, Duration timeout) {
+        long start = System.nanoTime();
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            // A blocking channel has no read timeout: a watchdog closes it at the deadline, which ends any read.
+            Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(timeout);
+                    channel.close();
+                } catch (InterruptedException | IOException ignored) {
+                    // done in time, or already closed
+                }
+            });
+            try {
+                channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+                return exchange(java.nio.channels.Channels.newOutputStream(channel),
+                        new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(channel)), "d", path, start);
+            } finally {
+                watchdog.interrupt();
+            }
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            return result(0, "", "timeout", start);
+        } catch (IOException | RuntimeException e) {
+            return result(0, "", "down (" + e.getClass().getSimpleName() + ")", start);
+        }
+    }
+
+    private static String pathAndQuery(URI target) {
+        return (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
+                + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+    }
+
+    private static Result exchange(OutputStream out, InputStream in, String host, String pathAndQuery, long start)
+            throws IOException {
+        out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host
+                + "\r\nAccept: application/json\r\nUser-Agent: 1bit-probe\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        String statusLine = line(in);
+        String[] parts = statusLine.split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+            return result(0, "", "not an HTTP answer", start);
+        }
+        int status = Integer.parseInt(parts[1].trim());
+        long length = -1;
+        boolean chunked = false;
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            int colon = header.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String value = header.substring(colon + 1).trim();
+            if (name.equals("content-length")) {
+                length = Long.parseLong(value);
+            } else if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
+                chunked = true;
+            }
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (chunked) {
+            for (long size = Long.parseLong(line(in).split(";", 2)[0].trim(), 16); size > 0;
+                 size = Long.parseLong(line(in).split(";", 2)[0].trim(), 16)) {
+                copy(in, body, size);
+                line(in);
+            }
+        } else {
+            copy(in, body, length < 0 ? Long.MAX_VALUE : length);
+        }
+        return result(status, body.toString(StandardCharsets.UTF_8), "", start);
     }
 
     private static Result result(int status, String body, String error, long start) {

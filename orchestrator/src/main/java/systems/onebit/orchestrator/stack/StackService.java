@@ -108,7 +108,7 @@ public final class StackService {
             return targets.stream().<StackReport>map(b -> new StackReport.Failed(b.name(), e)).toList();
         }
         Function<Backend, StackReport> each = action.with(service, existing);
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             List<Future<StackReport>> futures = targets.stream().map(b -> pool.submit(() -> {
                 try {
                     return each.apply(b);

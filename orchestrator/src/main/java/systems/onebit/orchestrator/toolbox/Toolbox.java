@@ -7,7 +7,7 @@ import systems.onebit.orchestrator.engine.ContainerInfo;
 public record Toolbox(String name, String id, String flavor, ContainerInfo.State state, String status, String host,
                       int port, String model, String image, String healthPath, String modelsPath) {
 
-    static Toolbox from(ContainerInfo c) {
+    public static Toolbox from(ContainerInfo c) {
         int port;
         try {
             port = Integer.parseInt(c.label(Labels.PORT));
