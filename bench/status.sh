@@ -11,7 +11,6 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install hyperfine" >&2; exit 1; }
 [ -x /bin/busybox ] || { echo "busybox is missing: apt-get install busybox-static" >&2; exit 1; }
 mkdir -p bench/results
-bash bench/train-aot.sh
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -25,6 +24,8 @@ sock=$work/podman.sock
 podman system service --time=0 "unix://$sock" & pids+=($!)
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 export ONEBIT_PODMAN_SOCKET=$sock ONEBIT_SYSTEMD=none
+# Trained as install.sh does on a user's host: with the Podman socket there.
+bash bench/train-aot.sh
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 proxy_port=$(free_port)
 mkdir -p "$work/config/1bit"

@@ -36,7 +36,7 @@ public final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<StackReport> reports = context.stack().down(names, names.isEmpty(), Duration.ofSeconds(timeoutSeconds),
-                json ? line -> { } : line -> context.err().println(line));
+                json ? line -> { } : StackReports.progress(context));
         return StackReports.print(context, reports, json);
     }
 }

@@ -17,6 +17,24 @@ final class StackReports {
     private StackReports() {
     }
 
+    /**
+     * Progress lines on stderr: on a terminal with the elapsed time and dimmed, so the outcome lines stand out;
+     * otherwise plain lines, one per step, for logs and scripts.
+     */
+    static java.util.function.Consumer<String> progress(CliContext context) {
+        long start = System.nanoTime();
+        boolean tty = System.console() != null && System.console().isTerminal() && !context.env().containsKey("NO_COLOR");
+        return line -> {
+            if (tty) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                context.err().println(picocli.CommandLine.Help.Ansi.ON.string(
+                        "@|faint " + String.format("[%5.1fs] ", seconds) + line.replace("|@", "| @") + "|@"));
+            } else {
+                context.err().println(line);
+            }
+        };
+    }
+
     static int print(CliContext context, List<StackReport> reports, boolean json) {
         Output out = new Output(context.out(), context.env());
         if (json) {

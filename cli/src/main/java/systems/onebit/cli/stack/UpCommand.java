@@ -41,7 +41,7 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<StackReport> reports = context.stack().up(names, !noProxy, Duration.ofSeconds(timeoutSeconds),
-                json ? line -> { } : line -> context.err().println(line));
+                json ? line -> { } : StackReports.progress(context));
         return StackReports.print(context, reports, json);
     }
 }
