@@ -118,7 +118,7 @@ launcher=$(mktemp); tmpfiles+=("$launcher")
 cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 # 1bit launcher (installed by install.sh)
-opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m)
+opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData)
 case \${1:-} in
   status | --version | -V | backends | complete-names | completion | webui | gaia) aot=$libdir/1bit-fast.aot ;;
   *) aot=$libdir/1bit.aot ;;

@@ -1,8 +1,5 @@
 package systems.onebit.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +9,6 @@ import picocli.CommandLine.Help.Ansi;
 /** Tables, JSON and colour for commands. Colour only when stdout is a terminal and NO_COLOR is unset. */
 public final class Output {
 
-    // Commands print maps of strings, numbers and lists: no module scan (a ServiceLoader pass costs start-up time).
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final PrintStream out;
     private final Ansi ansi;
@@ -30,12 +25,9 @@ public final class Output {
         return tty;
     }
 
+    /** Maps, lists and scalars, written with Jackson's generator (no ObjectMapper set-up: start-up time). */
     public void json(Object value) {
-        try {
-            out.println(JSON.writeValueAsString(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render JSON", e);
-        }
+        out.println(systems.onebit.orchestrator.json.Trees.writeJson(value));
     }
 
     public void line(String text) {

@@ -1,7 +1,6 @@
 package systems.onebit.orchestrator.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,8 +21,6 @@ import systems.onebit.orchestrator.probe.HttpProbe;
  * still goes through {@link ContainerEngine}.
  */
 public final class PodmanSnapshot {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private PodmanSnapshot() {
     }
@@ -54,7 +51,7 @@ public final class PodmanSnapshot {
 
     static Optional<List<ContainerInfo>> parse(String body) {
         try {
-            JsonNode array = JSON.readTree(body);
+            JsonNode array = systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.JSON, body);
             if (!array.isArray()) {
                 return Optional.empty();
             }

@@ -1,7 +1,6 @@
 package systems.onebit.orchestrator.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -11,8 +10,6 @@ import systems.onebit.orchestrator.OrchestratorException;
 
 /** Reads an OpenAI-compatible {@code /v1/models} list. */
 public final class ModelLister {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public List<String> models(URI base, String path, Duration timeout) {
         HttpProbe.Result result = HttpProbe.get(base, path, timeout);
@@ -28,7 +25,7 @@ public final class ModelLister {
     /** The model ids of a {@code /v1/models} answer; empty when it is not one. */
     public static java.util.Optional<List<String>> ids(String body) {
         try {
-            JsonNode data = JSON.readTree(body).path("data");
+            JsonNode data = systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.JSON, body).path("data");
             if (!data.isArray()) {
                 return java.util.Optional.empty();
             }

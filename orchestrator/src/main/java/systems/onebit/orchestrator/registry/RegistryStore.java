@@ -35,9 +35,12 @@ import systems.onebit.orchestrator.OrchestratorException;
  */
 public final class RegistryStore {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    /** For writing only, made on first write: reading uses the lighter {@link Trees} (start-up time of status). */
+    private static final class Writer {
+        static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    }
     private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
@@ -120,7 +123,7 @@ public final class RegistryStore {
     }
 
     static String render(Registry registry) {
-        ObjectNode root = YAML.createObjectNode();
+        ObjectNode root = Writer.YAML.createObjectNode();
         root.put("version", 1);
         ObjectNode proxy = root.putObject("proxy");
         proxy.put("host", registry.proxyHost());
@@ -146,7 +149,7 @@ public final class RegistryStore {
         }
         try {
             return "# 1bit backend registry: edit with `1bit backends ...` (changes are locked and atomic)\n"
-                    + YAML.writeValueAsString(root);
+                    + Writer.YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -157,10 +160,12 @@ public final class RegistryStore {
                 + ".bak) to start again from the defaults";
         JsonNode root;
         try {
-            root = YAML.readTree(text);
+            root = systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.YAML, text);
         } catch (JsonProcessingException e) {
             throw OrchestratorException.configInvalid("registry " + source + " is not valid YAML (line "
                     + e.getLocation().getLineNr() + ": " + firstLine(e.getOriginalMessage()) + ")", fix);
+        } catch (java.io.IOException e) {
+            throw OrchestratorException.configInvalid("registry " + source + " is not valid YAML (" + e.getMessage() + ")", fix);
         }
         if (root == null || root.isMissingNode()) {
             return Registry.defaults();
