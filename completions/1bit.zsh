@@ -164,6 +164,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} up" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} down" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia" ];    then _picocli_1bit; return $?; fi
@@ -186,6 +187,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends rm" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends enable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models inspect" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
 
@@ -196,55 +198,59 @@ function _complete_1bit() {
   local cmds3=(up)
   local cmds4=(down)
   local cmds5=(status)
-  local cmds6=(proxy)
-  local cmds7=(webui)
-  local cmds8=(gaia)
-  local cmds9=(completion)
-  local cmds10=(toolbox flavors)
-  local cmds11=(toolbox create)
-  local cmds12=(toolbox list)
-  local cmds13=(toolbox ls)
-  local cmds14=(toolbox start)
-  local cmds15=(toolbox stop)
-  local cmds16=(toolbox restart)
-  local cmds17=(toolbox rm)
-  local cmds18=(toolbox logs)
-  local cmds19=(toolbox enter)
-  local cmds20=(toolbox exec)
-  local cmds21=(toolbox probe)
-  local cmds22=(backends list)
-  local cmds23=(backends ls)
-  local cmds24=(backends add)
-  local cmds25=(backends rm)
-  local cmds26=(backends enable)
-  local cmds27=(backends disable)
-  local cmds28=(webui status)
-  local cmds29=(gaia status)
+  local cmds6=(models)
+  local cmds7=(proxy)
+  local cmds8=(webui)
+  local cmds9=(gaia)
+  local cmds10=(completion)
+  local cmds11=(toolbox flavors)
+  local cmds12=(toolbox create)
+  local cmds13=(toolbox list)
+  local cmds14=(toolbox ls)
+  local cmds15=(toolbox start)
+  local cmds16=(toolbox stop)
+  local cmds17=(toolbox restart)
+  local cmds18=(toolbox rm)
+  local cmds19=(toolbox logs)
+  local cmds20=(toolbox enter)
+  local cmds21=(toolbox exec)
+  local cmds22=(toolbox probe)
+  local cmds23=(backends list)
+  local cmds24=(backends ls)
+  local cmds25=(backends add)
+  local cmds26=(backends rm)
+  local cmds27=(backends enable)
+  local cmds28=(backends disable)
+  local cmds29=(models inspect)
+  local cmds30=(webui status)
+  local cmds31=(gaia status)
 
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_webui; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_models; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_down; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_1bit_up; return $?; fi
@@ -261,7 +267,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status proxy webui gaia completion"
+  local commands="toolbox backends doctor up down status models proxy webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -417,6 +423,24 @@ function _picocli_1bit_status() {
       return
       ;;
   esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `models` subcommand.
+function _picocli_1bit_models() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="inspect"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -1009,6 +1033,46 @@ function _picocli_1bit_backends_disable() {
     currIndex=$(currentPositionalIndex "disable" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
       positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `inspect` subcommand.
+function _picocli_1bit_models_inspect() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--ctx' '--parallel' '--cache-type'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--ctx')
+      return
+      ;;
+    '--parallel')
+      return
+      ;;
+    '--cache-type')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "inspect" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
