@@ -3,7 +3,7 @@
 # file events, explicit ulimits: crun and the default ulimits fail here).
 set -euo pipefail
 need=()
-for p in podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd; do
+for p in podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
