@@ -187,6 +187,11 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends rm" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends enable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models add" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models ls" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models rm" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models fit" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models inspect" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
@@ -221,13 +226,23 @@ function _complete_1bit() {
   local cmds26=(backends rm)
   local cmds27=(backends enable)
   local cmds28=(backends disable)
-  local cmds29=(models inspect)
-  local cmds30=(webui status)
-  local cmds31=(gaia status)
+  local cmds29=(models add)
+  local cmds30=(models list)
+  local cmds31=(models ls)
+  local cmds32=(models rm)
+  local cmds33=(models fit)
+  local cmds34=(models inspect)
+  local cmds35=(webui status)
+  local cmds36=(gaia status)
 
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_models_add; return $?; fi
   if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_disable; return $?; fi
   if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_enable; return $?; fi
   if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_rm; return $?; fi
@@ -438,7 +453,7 @@ function _picocli_1bit_models() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="inspect"
+  local commands="add list ls rm fit inspect"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -1034,6 +1049,133 @@ function _picocli_1bit_backends_disable() {
     if (( currIndex >= 0 && currIndex <= 0 )); then
       positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `add` subcommand.
+function _picocli_1bit_models_add() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--pin' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--alias' '--ctx' '--parallel' '--flavor'"
+  local F_option_args=("vulkan-radv" "vulkan-amdvlk" "rocm-6.4.4" "rocm-7.2.2" "cpu") # --flavor values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--alias')
+      return
+      ;;
+    '--ctx')
+      return
+      ;;
+    '--parallel')
+      return
+      ;;
+    '--flavor')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "add" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `list` subcommand.
+function _picocli_1bit_models_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ls` subcommand.
+function _picocli_1bit_models_ls() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `rm` subcommand.
+function _picocli_1bit_models_rm() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `fit` subcommand.
+function _picocli_1bit_models_fit() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--budget'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--budget')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

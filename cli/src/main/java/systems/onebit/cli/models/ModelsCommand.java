@@ -16,8 +16,217 @@ import systems.onebit.orchestrator.gguf.GgufReader;
 import systems.onebit.orchestrator.gguf.MemoryEstimate;
 
 @Command(name = "models", mixinStandardHelpOptions = true, description = "GGUF model files.",
-        subcommands = ModelsCommand.Inspect.class)
+        subcommands = {ModelsCommand.Add.class, ModelsCommand.ListModels.class, ModelsCommand.Remove.class,
+                ModelsCommand.Fit.class, ModelsCommand.Inspect.class})
 public final class ModelsCommand {
+
+    static double cacheBytes(String cacheType) {
+        return switch (cacheType) {
+            case "f16", "bf16" -> 2.0;
+            case "q8_0" -> 34.0 / 32;
+            case "q4_0" -> 18.0 / 32;
+            case "f32" -> 4.0;
+            default -> throw systems.onebit.orchestrator.OrchestratorException.invalid("unknown cache type '" + cacheType + "'",
+                    "use f16, q8_0, q4_0 or f32");
+        };
+    }
+
+    static MemoryEstimate estimate(systems.onebit.orchestrator.registry.ModelEntry entry) {
+        GgufFile model = GgufReader.read(entry.path());
+        long tokens = entry.context() > 0 ? entry.context() : Math.max(1, model.contextLength());
+        return MemoryEstimate.of(model, tokens, entry.parallel(), 2.0, MemoryEstimate.DEFAULT_OVERHEAD);
+    }
+
+    static String gib(long bytes) {
+        return String.format("%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Register a GGUF model under an alias that apps ask for (the file is read and checked first).",
+                    "Exit code 0; 3 no such file; 4 alias taken; 7 not a usable GGUF file."})
+    public static final class Add implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "PATH", description = "The .gguf file.")
+        Path path;
+
+        @Option(names = "--alias", paramLabel = "A", description = "The name apps use (default: the file name without .gguf).")
+        String alias;
+
+        @Option(names = "--ctx", defaultValue = "0", paramLabel = "TOKENS", description = "Context per slot (default: the model's own).")
+        long context;
+
+        @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "llama-server slots (default ${DEFAULT-VALUE}).")
+        int parallel;
+
+        @Option(names = "--flavor", defaultValue = "vulkan-radv", paramLabel = "F", description = "Toolbox flavor (default ${DEFAULT-VALUE}).",
+                completionCandidates = systems.onebit.cli.toolbox.FlavorCandidates.class)
+        String flavor;
+
+        @Option(names = "--pin", description = "Never unload it to make room for another model.")
+        boolean pinned;
+
+        private final CliContext context0;
+
+        public Add(CliContext context) {
+            this.context0 = context;
+        }
+
+        @Override
+        public Integer call() {
+            Path file = path.toAbsolutePath().normalize();
+            GgufFile model = GgufReader.read(file);
+            context0.catalog().get(flavor);
+            String name = alias != null ? alias : file.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
+            var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, context, flavor, parallel, pinned);
+            context0.registry().update(r -> r.withModel(entry));
+            context0.out().println("added " + name + " (" + model.architecture() + ", " + gib(estimate(entry).total())
+                    + " estimated) from " + file);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "The registered models.")
+    public static final class ListModels implements Callable<Integer> {
+        @Option(names = "--json", description = "Print [{alias, path, context, parallel, flavor, pinned, estimateBytes}].")
+        boolean json;
+
+        private final CliContext context0;
+
+        public ListModels(CliContext context) {
+            this.context0 = context;
+        }
+
+        @Override
+        public Integer call() {
+            List<Map<String, Object>> rows = new java.util.ArrayList<>();
+            for (var m : context0.registry().read().models()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("alias", m.alias());
+                row.put("path", m.path().toString());
+                row.put("context", m.context());
+                row.put("parallel", m.parallel());
+                row.put("flavor", m.flavor());
+                row.put("pinned", m.pinned());
+                long bytes;
+                try {
+                    bytes = estimate(m).total();
+                } catch (systems.onebit.orchestrator.OrchestratorException e) {
+                    bytes = -1;  // the file went away or changed: shown, not fatal for a listing
+                }
+                row.put("estimateBytes", bytes < 0 ? null : bytes);
+                rows.add(row);
+            }
+            Output out = new Output(context0.out(), context0.env());
+            if (json) {
+                out.json(rows);
+                return 0;
+            }
+            List<List<String>> table = new java.util.ArrayList<>();
+            table.add(List.of("ALIAS", "FLAVOR", "CTX", "SLOTS", "PINNED", "ESTIMATE", "PATH"));
+            for (var r : rows) {
+                table.add(List.of((String) r.get("alias"), (String) r.get("flavor"), r.get("context").toString(),
+                        r.get("parallel").toString(), (Boolean) r.get("pinned") ? "yes" : "no",
+                        r.get("estimateBytes") == null ? "unreadable" : gib((Long) r.get("estimateBytes")), (String) r.get("path")));
+            }
+            out.table(table);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Forget a registered model (the file stays).")
+    public static final class Remove implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ALIAS")
+        String alias;
+
+        private final CliContext context0;
+
+        public Remove(CliContext context) {
+            this.context0 = context;
+        }
+
+        @Override
+        public Integer call() {
+            context0.registry().update(r -> r.withoutModel(alias));
+            context0.out().println("removed " + alias);
+            return 0;
+        }
+    }
+
+    @Command(name = "fit", mixinStandardHelpOptions = true,
+            description = {"Whether the given registered models (default: all) fit in GPU-usable memory at once, and by how much.",
+                    "The budget is --budget, else GTT + VRAM as amdgpu reports them in /sys/class/drm.",
+                    "Exit code 0 fits; 5 does not fit (or no budget known)."})
+    public static final class Fit implements Callable<Integer> {
+        @Parameters(paramLabel = "ALIAS", arity = "0..*", description = "Models to fit together (default: all registered).")
+        List<String> aliases = new java.util.ArrayList<>();
+
+        @Option(names = "--budget", paramLabel = "GIB", description = "Memory budget in GiB (default: GTT + VRAM from sysfs).")
+        Double budgetGib;
+
+        @Option(names = "--json", description = "Print {budgetBytes, totalBytes, fits, marginBytes, models: [...]}.")
+        boolean json;
+
+        private final CliContext context0;
+
+        public Fit(CliContext context) {
+            this.context0 = context;
+        }
+
+        @Override
+        public Integer call() {
+            var registry = context0.registry().read();
+            List<systems.onebit.orchestrator.registry.ModelEntry> chosen = aliases.isEmpty() ? registry.models()
+                    : aliases.stream().map(a -> registry.model(a).orElseThrow(() -> systems.onebit.orchestrator.OrchestratorException
+                            .notFound("no model with the alias '" + a + "'", "see `1bit models list`"))).toList();
+            long budget;
+            String source;
+            if (budgetGib != null) {
+                budget = (long) (budgetGib * (1L << 30));
+                source = "--budget";
+            } else {
+                var gpu = systems.onebit.orchestrator.host.GpuMemory.read(context0.host()).orElseThrow(() ->
+                        systems.onebit.orchestrator.OrchestratorException.precondition(
+                                "no GPU memory figures under /sys/class/drm (no amdgpu device)", "pass --budget GIB"));
+                budget = gpu.usable();
+                source = gpu.card() + " GTT " + gib(gpu.gtt()) + " + VRAM " + gib(gpu.vram());
+            }
+            List<Map<String, Object>> rows = new java.util.ArrayList<>();
+            long total = 0;
+            for (var m : chosen) {
+                MemoryEstimate e = estimate(m);
+                total += e.total();
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("alias", m.alias());
+                row.put("weightsBytes", e.weights());
+                row.put("kvCacheBytes", e.kvCache());
+                row.put("overheadBytes", e.overhead());
+                row.put("totalBytes", e.total());
+                rows.add(row);
+            }
+            boolean fits = total <= budget;
+            Output out = new Output(context0.out(), context0.env());
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("budgetBytes", budget);
+                doc.put("budgetSource", source);
+                doc.put("totalBytes", total);
+                doc.put("fits", fits);
+                doc.put("marginBytes", budget - total);
+                doc.put("models", rows);
+                out.json(doc);
+            } else {
+                List<List<String>> table = new java.util.ArrayList<>();
+                table.add(List.of("MODEL", "WEIGHTS", "KV CACHE", "OVERHEAD", "TOTAL"));
+                for (var r : rows) {
+                    table.add(List.of((String) r.get("alias"), gib((Long) r.get("weightsBytes")), gib((Long) r.get("kvCacheBytes")),
+                            gib((Long) r.get("overheadBytes")), gib((Long) r.get("totalBytes"))));
+                }
+                out.table(table);
+                out.line((fits ? "fits: " + gib(budget - total) + " to spare" : "does not fit: short by " + gib(total - budget))
+                        + " (needs " + gib(total) + " of " + gib(budget) + ", budget from " + source + ")");
+            }
+            return fits ? 0 : systems.onebit.cli.ExitCode.PRECONDITION.code();
+        }
+    }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
             description = {"Read a GGUF file's header (safely: any file is either read or refused with a reason) and "
@@ -51,14 +260,7 @@ public final class ModelsCommand {
         @Override
         public Integer call() {
             GgufFile model = GgufReader.read(path);
-            double cacheBytes = switch (cacheType) {
-                case "f16", "bf16" -> 2.0;
-                case "q8_0" -> 34.0 / 32;
-                case "q4_0" -> 18.0 / 32;
-                case "f32" -> 4.0;
-                default -> throw new picocli.CommandLine.ParameterException(
-                        new picocli.CommandLine(this), "unknown --cache-type '" + cacheType + "': use f16, q8_0, q4_0 or f32");
-            };
+            double cacheBytes = cacheBytes(cacheType);
             long tokens = context > 0 ? context : Math.max(1, model.contextLength());
             MemoryEstimate estimate = MemoryEstimate.of(model, tokens, parallel, cacheBytes, MemoryEstimate.DEFAULT_OVERHEAD);
             Map<String, Long> types = new TreeMap<>();

@@ -213,28 +213,20 @@ public final class Doctor {
     }
 
     private CheckResult gpuMemory() {
-        Path drm = host.sys().resolve("class/drm");
-        for (String card : list(drm, "card")) {
-            if (card.contains("-")) {
-                continue;
-            }
-            Path device = drm.resolve(card).resolve("device");
-            Optional<Long> gtt = readLong(device.resolve("mem_info_gtt_total"));
-            Optional<Long> vram = readLong(device.resolve("mem_info_vram_total"));
-            if (gtt.isPresent() || vram.isPresent()) {
-                long usable = gtt.orElse(0L) + vram.orElse(0L);
-                String detail = card + ": GTT " + gtt.map(Doctor::human).orElse("?") + ", VRAM "
-                        + vram.map(Doctor::human).orElse("?") + " (GPU can use " + human(usable) + ")";
-                long total = memTotal();
-                if (total > 0 && usable < total * 3 / 4) {
-                    return CheckResult.warn("gpu-memory", detail + ", under 3/4 of RAM (" + human(total) + ")",
-                            "raise GTT with ttm.pages_limit and amdgpu.gttsize on the kernel command line (see kernel-gtt)");
-                }
-                return CheckResult.ok("gpu-memory", detail);
-            }
+        Optional<systems.onebit.orchestrator.host.GpuMemory> memory = systems.onebit.orchestrator.host.GpuMemory.read(host);
+        if (memory.isEmpty()) {
+            return CheckResult.warn("gpu-memory", "no amdgpu memory information under /sys/class/drm (no AMD GPU found)",
+                    "load the amdgpu driver; on a host without an AMD GPU use --flavor cpu");
         }
-        return CheckResult.warn("gpu-memory", "no amdgpu memory information under /sys/class/drm (no AMD GPU found)",
-                "load the amdgpu driver; on a host without an AMD GPU use --flavor cpu");
+        systems.onebit.orchestrator.host.GpuMemory m = memory.get();
+        String detail = m.card() + ": GTT " + (m.gtt() > 0 ? human(m.gtt()) : "?") + ", VRAM "
+                + (m.vram() > 0 ? human(m.vram()) : "?") + " (GPU can use " + human(m.usable()) + ")";
+        long total = memTotal();
+        if (total > 0 && m.usable() < total * 3 / 4) {
+            return CheckResult.warn("gpu-memory", detail + ", under 3/4 of RAM (" + human(total) + ")",
+                    "raise GTT with ttm.pages_limit and amdgpu.gttsize on the kernel command line (see kernel-gtt)");
+        }
+        return CheckResult.ok("gpu-memory", detail);
     }
 
     private CheckResult npu() {

@@ -13,9 +13,10 @@ import systems.onebit.orchestrator.OrchestratorException;
  *
  * @param defaultBackend the backend for requests that name no model; empty for none
  * @param aliases        other names for models (alias to model id), resolved by the proxy before routing
+ * @param models         registered GGUF models (`1bit models add`), by alias
  */
 public record Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
-                       Map<String, String> aliases) {
+                       Map<String, String> aliases, List<ModelEntry> models) {
 
     public static final int PROXY_PORT = 13306;
     public static final int BACKEND_PORT = 13305;
@@ -25,13 +26,43 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
     public Registry {
         backends = List.copyOf(backends);
         aliases = Map.copyOf(aliases);
+        models = List.copyOf(models);
+        if (models.stream().map(ModelEntry::alias).distinct().count() != models.size()) {
+            throw OrchestratorException.configInvalid("the registry names a model twice", "remove the duplicate entry");
+        }
         if (backends.stream().map(Backend::name).distinct().count() != backends.size()) {
             throw OrchestratorException.configInvalid("the registry names a backend twice", "remove the duplicate entry");
         }
     }
 
     public Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends) {
-        this(proxyHost, proxyPort, defaultBackend, backends, Map.of());
+        this(proxyHost, proxyPort, defaultBackend, backends, Map.of(), List.of());
+    }
+
+    public Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
+                    Map<String, String> aliases) {
+        this(proxyHost, proxyPort, defaultBackend, backends, aliases, List.of());
+    }
+
+    public Optional<ModelEntry> model(String alias) {
+        return models.stream().filter(m -> m.alias().equals(alias)).findFirst();
+    }
+
+    public Registry withModel(ModelEntry model) {
+        if (model(model.alias()).isPresent()) {
+            throw OrchestratorException.conflict("a model with the alias '" + model.alias() + "' is already registered",
+                    "choose another with --alias, or remove it first with `1bit models rm " + model.alias() + "`");
+        }
+        List<ModelEntry> next = new ArrayList<>(models);
+        next.add(model);
+        return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases, next);
+    }
+
+    public Registry withoutModel(String alias) {
+        model(alias).orElseThrow(() -> OrchestratorException.notFound("no model with the alias '" + alias + "'",
+                "see `1bit models list`"));
+        return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases,
+                models.stream().filter(m -> !m.alias().equals(alias)).toList());
     }
 
     /** The embedded defaults, used while no registry file exists. */
@@ -61,19 +92,19 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
         }
         List<Backend> next = new ArrayList<>(backends);
         next.add(backend);
-        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models);
     }
 
     public Registry without(String name) {
         require(name);
         List<Backend> next = backends.stream().filter(b -> !b.name().equals(name)).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next, aliases);
+        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next, aliases, models);
     }
 
     public Registry replaced(Backend backend) {
         require(backend.name());
         List<Backend> next = backends.stream().map(b -> b.name().equals(backend.name()) ? backend : b).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models);
     }
 
     public Backend require(String name) {

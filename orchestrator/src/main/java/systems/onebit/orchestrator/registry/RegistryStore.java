@@ -41,7 +41,8 @@ public final class RegistryStore {
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
-    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases");
+    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models");
+    private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
     /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
@@ -133,6 +134,18 @@ public final class RegistryStore {
             ObjectNode aliases = root.putObject("aliases");
             new java.util.TreeMap<>(registry.aliases()).forEach(aliases::put);
         }
+        if (!registry.models().isEmpty()) {
+            ArrayNode models = root.putArray("models");
+            for (ModelEntry m : registry.models()) {
+                ObjectNode node = models.addObject();
+                node.put("alias", m.alias());
+                node.put("path", m.path().toString());
+                node.put("context", m.context());
+                node.put("flavor", m.flavor());
+                node.put("parallel", m.parallel());
+                node.put("pinned", m.pinned());
+            }
+        }
         ArrayNode backends = root.putArray("backends");
         for (Backend b : registry.backends()) {
             ObjectNode node = backends.addObject();
@@ -205,7 +218,16 @@ public final class RegistryStore {
             }
             java.util.Map<String, String> aliases = new java.util.TreeMap<>();
             aliasNode.fields().forEachRemaining(e -> aliases.put(e.getKey(), e.getValue().asText()));
-            return new Registry(host, port, root.path("defaultBackend").asText(""), backends, aliases);
+            List<ModelEntry> models = new ArrayList<>();
+            JsonNode modelList = root.path("models");
+            if (!modelList.isMissingNode() && !modelList.isArray()) {
+                throw new IllegalArgumentException("'models' must be a list");
+            }
+            int m = 0;
+            for (JsonNode node : modelList) {
+                models.add(model(node, m++));
+            }
+            return new Registry(host, port, root.path("defaultBackend").asText(""), backends, aliases, models);
         } catch (IllegalArgumentException | OrchestratorException e) {
             String detail = e instanceof OrchestratorException oe ? oe.getMessage() : e.getMessage();
             throw OrchestratorException.configInvalid("registry " + source + " is invalid: " + detail, fix);
@@ -238,6 +260,21 @@ public final class RegistryStore {
         return new Backend(name, kind, url, node.path("flavor").asText(""), strings(node.path("models")),
                 strings(node.path("args")), node.path("priority").asInt(Backend.DEFAULT_PRIORITY),
                 node.path("enabled").asBoolean(true));
+    }
+
+    private static ModelEntry model(JsonNode node, int index) {
+        String where = "models[" + index + "]";
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(where + " must be a mapping");
+        }
+        node.fieldNames().forEachRemaining(f -> {
+            if (!MODEL_FIELDS.contains(f)) {
+                throw new IllegalArgumentException(where + ": unknown field '" + f + "'");
+            }
+        });
+        return new ModelEntry(node.path("alias").asText(""), java.nio.file.Path.of(node.path("path").asText("")),
+                node.path("context").asLong(0), node.path("flavor").asText("vulkan-radv"), node.path("parallel").asInt(1),
+                node.path("pinned").asBoolean(false));
     }
 
     private static List<String> strings(JsonNode node) {

@@ -1,0 +1,32 @@
+package systems.onebit.orchestrator.registry;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import systems.onebit.orchestrator.OrchestratorException;
+
+/**
+ * A registered GGUF model that apps ask for by {@code alias}.
+ *
+ * @param context  tokens per slot; 0 = the model's own context length
+ * @param flavor   the toolbox flavor that runs it
+ * @param parallel llama-server slots
+ * @param pinned   never unloaded to make room for another model
+ */
+public record ModelEntry(String alias, Path path, long context, String flavor, int parallel, boolean pinned) {
+
+    public static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+
+    public ModelEntry {
+        if (!ALIAS.matcher(alias).matches()) {
+            throw OrchestratorException.invalid("'" + alias + "' is not a valid model alias",
+                    "use 1-128 letters, digits, '_', '.', ':', '/' or '-', starting with a letter or digit");
+        }
+        if (!path.isAbsolute()) {
+            throw OrchestratorException.invalid("model '" + alias + "': path " + path + " is not absolute", "give the full path");
+        }
+        if (context < 0 || parallel < 1) {
+            throw OrchestratorException.invalid("model '" + alias + "': context must be 0 or more and parallel 1 or more",
+                    "e.g. --ctx 8192 --parallel 2");
+        }
+    }
+}
