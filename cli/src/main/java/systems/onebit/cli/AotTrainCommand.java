@@ -45,20 +45,31 @@ public final class AotTrainCommand implements Callable<Integer> {
      * throw-away registry), so the cache also holds what a healthy stack's status runs: model lists parsed, rows filled.
      */
     private void trainHealthyStatus(PrintStream sink) throws Exception {
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            byte[] body = (exchange.getRequestURI().getPath().endsWith("/models")
-                    ? "{\"object\":\"list\",\"data\":[{\"id\":\"train\",\"object\":\"model\"}]}"
-                    : "{\"status\":\"ok\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+        // A bare socket answering every request, not com.sun.net.httpserver: whatever the training loads, every later
+        // start loads too, and status never needs an HTTP server.
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread responder = Thread.ofPlatform().daemon().start(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket socket = server.accept()) {
+                    java.io.InputStream in = socket.getInputStream();
+                    StringBuilder head = new StringBuilder();
+                    for (int c = in.read(); c >= 0 && !head.toString().endsWith("\r\n\r\n"); c = in.read()) {
+                        head.append((char) c);
+                    }
+                    byte[] body = (head.toString().contains("/models ")
+                            ? "{\"object\":\"list\",\"data\":[{\"id\":\"train\",\"object\":\"model\"}]}"
+                            : "{\"status\":\"ok\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                            + body.length + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    socket.getOutputStream().write(body);
+                } catch (java.io.IOException e) {
+                    // closed at the end of training, or a probe gave up
+                }
+            }
         });
-        server.start();
         java.nio.file.Path config = java.nio.file.Files.createTempDirectory("1bit-aot-train");
         try {
-            int port = server.getAddress().getPort();
+            int port = server.getLocalPort();
             java.net.URI url = java.net.URI.create("http://127.0.0.1:" + port);
             new systems.onebit.orchestrator.registry.RegistryStore(config.resolve("1bit/registry.yaml")).update(r ->
                     new systems.onebit.orchestrator.registry.Registry("127.0.0.1", port, "", List.of(
@@ -72,7 +83,8 @@ public final class AotTrainCommand implements Callable<Integer> {
                 Main.run(env, sink, sink, args.toArray(String[]::new));
             }
         } finally {
-            server.stop(0);
+            server.close();
+            responder.interrupt();
             try (var files = java.nio.file.Files.walk(config)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
