@@ -8,7 +8,8 @@ import systems.onebit.orchestrator.OrchestratorException;
 /**
  * Jazzer: any bytes either read as a GGUF header or give an OrchestratorException; nothing else (no other exception,
  * no OutOfMemoryError, no hang). In a plain test run this replays the seeds in GgufFuzzTestInputs/ (a generated
- * model and cut and corrupted copies); JAZZER_FUZZ=1 fuzzes for real.
+ * model and cut and corrupted copies); {@code JAZZER_FUZZ=1 mvn -pl orchestrator test -Dtest=GgufFuzzTest} fuzzes for
+ * real (coverage-guided: the orchestrator is compiled to Java 21 class files, which Jazzer can instrument).
  */
 class GgufFuzzTest {
 
