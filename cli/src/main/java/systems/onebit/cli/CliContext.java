@@ -115,8 +115,7 @@ public final class CliContext implements AutoCloseable {
 
     /** The proxy's systemd unit when a systemd manager has it installed, else a detached process. */
     public systems.onebit.orchestrator.stack.ProxyControl proxyControl(systems.onebit.orchestrator.registry.Registry registry) {
-        String host = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
-        java.net.URI url = java.net.URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + registry.proxyPort());
+        java.net.URI url = registry.proxyUrl();
         var systemd = systems.onebit.orchestrator.systemd.SystemdLocator.standard(env)
                 .withUnit(systems.onebit.orchestrator.stack.SystemdProxy.UNIT);
         if (systemd.isPresent()) {

@@ -34,6 +34,19 @@ public enum ExitCode {
         return meaning;
     }
 
+    /**
+     * The code of a command given several items ({@code stop a b c}, {@code up}): OK when none failed; the failure's
+     * own code when every item failed alike; PARTIAL otherwise.
+     */
+    public static ExitCode combine(java.util.List<OrchestratorException> failures, int items) {
+        if (failures.isEmpty()) {
+            return OK;
+        }
+        java.util.Set<ExitCode> kinds = failures.stream().map(f -> of(f.reason()))
+                .collect(java.util.stream.Collectors.toSet());
+        return failures.size() == items && kinds.size() == 1 ? kinds.iterator().next() : PARTIAL;
+    }
+
     public static ExitCode of(OrchestratorException.Reason reason) {
         return switch (reason) {
             case INVALID_ARGUMENT -> USAGE;

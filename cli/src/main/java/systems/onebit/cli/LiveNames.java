@@ -35,15 +35,9 @@ public final class LiveNames implements Callable<Integer> {
         try {
             List<String> names = switch (kind) {
                 case backends -> context.registry().read().backends().stream().map(Backend::name).toList();
-                // Only a socket that already answers: completion must never start a Podman service.
-                case toolboxes -> {
-                    context.configureLogging();
-                    try (var engine = context.locator().withoutPrivateService().locate()) {
-                        yield new systems.onebit.orchestrator.toolbox.ToolboxService(context::catalog, engine,
-                                context.host(), systems.onebit.orchestrator.host.ProcessLimits.read(context.host()))
-                                .list().stream().map(Toolbox::name).toList();
-                    }
-                }
+                // Read straight from a socket that already answers: a tab press must be quick and never start Podman.
+                case toolboxes -> Toolbox.snapshot(context.locator().endpoints(), java.time.Duration.ofSeconds(2))
+                        .orElse(List.of()).stream().map(Toolbox::name).toList();
             };
             names.forEach(context.out()::println);
         } catch (OrchestratorException e) {

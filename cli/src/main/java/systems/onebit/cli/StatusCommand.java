@@ -18,14 +18,12 @@ import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
-import systems.onebit.orchestrator.engine.PodmanSnapshot;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.ModelLister;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.toolbox.Toolbox;
-import systems.onebit.orchestrator.toolbox.Labels;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"One table of the whole stack: the proxy, every registered backend and toolbox container, "
@@ -85,8 +83,7 @@ public final class StatusCommand implements Callable<Integer> {
             Future<Optional<Map<String, Toolbox>>> containers = pool.submit(this::toolboxes);
             Future<LocalApps> apps = pool.submit(() -> new LocalApps(context.env(), context.host()));
             Registry registry = context.registry().read();
-            String proxyHost = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
-            URI proxy = URI.create("http://" + (proxyHost.contains(":") ? "[" + proxyHost + "]" : proxyHost) + ":" + registry.proxyPort());
+            URI proxy = registry.proxyUrl();
             List<Future<Row>> rows = new ArrayList<>();
             rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
             boolean flmRegistered = false;
@@ -151,38 +148,23 @@ public final class StatusCommand implements Callable<Integer> {
      * read-only, and never starts a Podman service.
      */
     private Optional<Map<String, Toolbox>> toolboxes() {
-        return PodmanSnapshot.list(context.locator().endpoints(), Map.of(Labels.BACKEND, ""), Duration.ofMillis(timeoutMs))
-                .map(containers -> {
-                    Map<String, Toolbox> map = new java.util.TreeMap<>();
-                    containers.stream().map(Toolbox::from).forEach(t -> map.put(t.name(), t));
-                    return map;
-                });
+        return Toolbox.snapshot(context.locator().endpoints(), Duration.ofMillis(timeoutMs)).map(list -> {
+            Map<String, Toolbox> map = new LinkedHashMap<>();
+            list.forEach(t -> map.put(t.name(), t));
+            return map;
+        });
     }
 
-    /** Probes a model server: its health path (if any) and its model list, at once. */
+    /** Probes a model server: its health path (if any), then, when that answers, its model list. */
     private static Row served(String name, String kind, URI url, String modelsPath, String healthPath, boolean counts,
                               Duration timeout) {
-        HttpProbe.Result models;
-        HttpProbe.Result health;
-        if (healthPath.isEmpty()) {
-            models = HttpProbe.get(url, modelsPath, timeout);
-            health = models;
-        } else {
-            try (ExecutorService two = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
-                Future<HttpProbe.Result> h = two.submit(() -> HttpProbe.get(url, healthPath, timeout));
-                models = HttpProbe.get(url, modelsPath, timeout);
-                health = h.get();
-            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
-                throw new IllegalStateException("probe of " + url + " failed", e);
-            }
-        }
+        HttpProbe.Result health = HttpProbe.get(url, healthPath.isEmpty() ? modelsPath : healthPath, timeout);
+        HttpProbe.Result models = healthPath.isEmpty() || !health.ok() ? health : HttpProbe.get(url, modelsPath, timeout);
         int count = models.ok() ? ModelLister.ids(models.body()).map(List::size).orElse(-1) : -1;
-        String state = counts ? "enabled" : kind.equals("proxy") ? "" : "disabled";
-        if (kind.equals("proxy")) {
-            state = health.ok() ? "running" : "stopped";
-        }
-        return new Row(name, kind, url.toString(), state, health.ok() && !models.ok() && !healthPath.isEmpty()
-                ? "models " + models.health() : health.health(), count, Math.max(health.took().toMillis(), models.took().toMillis()), counts);
+        String state = kind.equals("proxy") ? (health.ok() ? "running" : "stopped") : counts ? "enabled" : "disabled";
+        String shown = health.ok() && !models.ok() ? "models " + models.health() : health.health();
+        long ms = health.took().toMillis() + (models == health ? 0 : models.took().toMillis());
+        return new Row(name, kind, url.toString(), state, shown, count, ms, counts);
     }
 
     private int render(List<Row> rows, boolean watching) {

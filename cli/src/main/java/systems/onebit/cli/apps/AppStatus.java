@@ -11,29 +11,42 @@ import systems.onebit.cli.Output;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
 import systems.onebit.orchestrator.probe.HttpProbe;
-import systems.onebit.orchestrator.registry.Registry;
 
-/** Shared by {@code webui status} and {@code gaia status}: what is installed, whether it runs, which URL to give it. */
-final class AppStatus {
+/**
+ * {@code webui status} and {@code gaia status}: what is installed, whether it runs, which URL to give it. Each
+ * subclass names its app, its health path, the setting that takes the base URL and how to install it.
+ */
+abstract class AppStatus implements java.util.concurrent.Callable<Integer> {
 
-    private AppStatus() {
+    @picocli.CommandLine.Option(names = "--json",
+            description = "Print {name, installed, installedAt, how, running, pid, url, health, baseUrl, baseUrlHealth, setting}.")
+    boolean json;
+
+    final CliContext context;
+
+    AppStatus(CliContext context) {
+        this.context = context;
     }
 
-    static URI proxyUrl(CliContext context) {
-        Registry registry = context.registry().read();
-        String host = registry.proxyHost().equals("0.0.0.0") ? "127.0.0.1" : registry.proxyHost();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + registry.proxyPort());
-    }
+    abstract LocalApp app(LocalApps apps, URI proxy);
 
-    static LocalApps apps(CliContext context) {
-        return new LocalApps(context.env(), context.host());
+    abstract String healthPath();
+
+    abstract String setting();
+
+    abstract String installHint();
+
+    @Override
+    public Integer call() {
+        LocalApp app = app(new LocalApps(context.env(), context.host()), context.registry().read().proxyUrl());
+        return print(context, app, healthPath(), setting(), installHint(), json);
     }
 
     /**
      * Prints the report; exit 0 when installed and running (and, for an app with a URL, answering), 11 when installed
      * but not running or not answering, 3 when not installed.
      */
-    static int print(CliContext context, LocalApp app, String healthPath, String setting, String installHint, boolean json) {
+    private static int print(CliContext context, LocalApp app, String healthPath, String setting, String installHint, boolean json) {
         Duration timeout = Duration.ofMillis(700);
         HttpProbe.Result own = app.url().isEmpty() ? null : HttpProbe.get(URI.create(app.url()), healthPath, timeout);
         HttpProbe.Result base = HttpProbe.get(app.baseUrl(), app.baseUrl().getPath() + "/models", timeout);

@@ -52,7 +52,7 @@ public final class ModelsCommand {
         String alias;
 
         @Option(names = "--ctx", defaultValue = "0", paramLabel = "TOKENS", description = "Context per slot (default: the model's own).")
-        long context;
+        long tokensPerSlot;
 
         @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "llama-server slots (default ${DEFAULT-VALUE}).")
         int parallel;
@@ -64,21 +64,21 @@ public final class ModelsCommand {
         @Option(names = "--pin", description = "Never unload it to make room for another model.")
         boolean pinned;
 
-        private final CliContext context0;
+        private final CliContext context;
 
         public Add(CliContext context) {
-            this.context0 = context;
+            this.context = context;
         }
 
         @Override
         public Integer call() {
             Path file = path.toAbsolutePath().normalize();
             GgufFile model = GgufReader.read(file);
-            context0.catalog().get(flavor);
+            context.catalog().get(flavor);
             String name = alias != null ? alias : file.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-            var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, context, flavor, parallel, pinned);
-            context0.registry().update(r -> r.withModel(entry));
-            context0.out().println("added " + name + " (" + model.architecture() + ", " + gib(estimate(entry).total())
+            var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, tokensPerSlot, flavor, parallel, pinned);
+            context.registry().update(r -> r.withModel(entry));
+            context.out().println("added " + name + " (" + model.architecture() + ", " + gib(estimate(entry).total())
                     + " estimated) from " + file);
             return 0;
         }
@@ -89,16 +89,16 @@ public final class ModelsCommand {
         @Option(names = "--json", description = "Print [{alias, path, context, parallel, flavor, pinned, estimateBytes}].")
         boolean json;
 
-        private final CliContext context0;
+        private final CliContext context;
 
         public ListModels(CliContext context) {
-            this.context0 = context;
+            this.context = context;
         }
 
         @Override
         public Integer call() {
             List<Map<String, Object>> rows = new java.util.ArrayList<>();
-            for (var m : context0.registry().read().models()) {
+            for (var m : context.registry().read().models()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("alias", m.alias());
                 row.put("path", m.path().toString());
@@ -115,7 +115,7 @@ public final class ModelsCommand {
                 row.put("estimateBytes", bytes < 0 ? null : bytes);
                 rows.add(row);
             }
-            Output out = new Output(context0.out(), context0.env());
+            Output out = new Output(context.out(), context.env());
             if (json) {
                 out.json(rows);
                 return 0;
@@ -137,16 +137,16 @@ public final class ModelsCommand {
         @Parameters(index = "0", paramLabel = "ALIAS")
         String alias;
 
-        private final CliContext context0;
+        private final CliContext context;
 
         public Remove(CliContext context) {
-            this.context0 = context;
+            this.context = context;
         }
 
         @Override
         public Integer call() {
-            context0.registry().update(r -> r.withoutModel(alias));
-            context0.out().println("removed " + alias);
+            context.registry().update(r -> r.withoutModel(alias));
+            context.out().println("removed " + alias);
             return 0;
         }
     }
@@ -165,15 +165,15 @@ public final class ModelsCommand {
         @Option(names = "--json", description = "Print {budgetBytes, totalBytes, fits, marginBytes, models: [...]}.")
         boolean json;
 
-        private final CliContext context0;
+        private final CliContext context;
 
         public Fit(CliContext context) {
-            this.context0 = context;
+            this.context = context;
         }
 
         @Override
         public Integer call() {
-            var registry = context0.registry().read();
+            var registry = context.registry().read();
             List<systems.onebit.orchestrator.registry.ModelEntry> chosen = aliases.isEmpty() ? registry.models()
                     : aliases.stream().map(a -> registry.model(a).orElseThrow(() -> systems.onebit.orchestrator.OrchestratorException
                             .notFound("no model with the alias '" + a + "'", "see `1bit models list`"))).toList();
@@ -183,7 +183,7 @@ public final class ModelsCommand {
                 budget = (long) (budgetGib * (1L << 30));
                 source = "--budget";
             } else {
-                var gpu = systems.onebit.orchestrator.host.GpuMemory.read(context0.host()).orElseThrow(() ->
+                var gpu = systems.onebit.orchestrator.host.GpuMemory.read(context.host()).orElseThrow(() ->
                         systems.onebit.orchestrator.OrchestratorException.precondition(
                                 "no GPU memory figures under /sys/class/drm (no amdgpu device)", "pass --budget GIB"));
                 budget = gpu.usable();
@@ -203,7 +203,7 @@ public final class ModelsCommand {
                 rows.add(row);
             }
             boolean fits = total <= budget;
-            Output out = new Output(context0.out(), context0.env());
+            Output out = new Output(context.out(), context.env());
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("budgetBytes", budget);
@@ -239,7 +239,7 @@ public final class ModelsCommand {
 
         @Option(names = "--ctx", defaultValue = "0", paramLabel = "TOKENS",
                 description = "Context per slot for the estimate (default: the model's own context length).")
-        long context;
+        long tokensPerSlot;
 
         @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "Parallel slots (default ${DEFAULT-VALUE}).")
         int parallel;
@@ -251,17 +251,17 @@ public final class ModelsCommand {
         @Option(names = "--json", description = "Print the header summary and the estimate as JSON.")
         boolean json;
 
-        private final CliContext context0;
+        private final CliContext context;
 
         public Inspect(CliContext context) {
-            this.context0 = context;
+            this.context = context;
         }
 
         @Override
         public Integer call() {
             GgufFile model = GgufReader.read(path);
             double cacheBytes = cacheBytes(cacheType);
-            long tokens = context > 0 ? context : Math.max(1, model.contextLength());
+            long tokens = tokensPerSlot > 0 ? tokensPerSlot : Math.max(1, model.contextLength());
             MemoryEstimate estimate = MemoryEstimate.of(model, tokens, parallel, cacheBytes, MemoryEstimate.DEFAULT_OVERHEAD);
             Map<String, Long> types = new TreeMap<>();
             model.tensors().forEach(t -> types.merge(t.type().name(), t.bytes(), Long::sum));
@@ -286,7 +286,7 @@ public final class ModelsCommand {
             memory.put("overheadBytes", estimate.overhead());
             memory.put("totalBytes", estimate.total());
             doc.put("memory", memory);
-            Output out = new Output(context0.out(), context0.env());
+            Output out = new Output(context.out(), context.env());
             if (json) {
                 out.json(doc);
                 return 0;

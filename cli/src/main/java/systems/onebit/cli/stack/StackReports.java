@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import systems.onebit.cli.CliContext;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.Output;
@@ -74,16 +73,8 @@ final class StackReports {
         return exitCode(reports).code();
     }
 
-    /** OK when nothing failed; the failure's own code when every component failed alike; PARTIAL otherwise. */
     static ExitCode exitCode(List<StackReport> reports) {
-        List<ExitCode> failures = reports.stream()
-                .filter(r -> r instanceof StackReport.Failed)
-                .map(r -> ExitCode.of(((StackReport.Failed) r).error().reason()))
-                .toList();
-        if (failures.isEmpty()) {
-            return ExitCode.OK;
-        }
-        Map<ExitCode, Long> kinds = failures.stream().collect(Collectors.groupingBy(c -> c, Collectors.counting()));
-        return failures.size() == reports.size() && kinds.size() == 1 ? failures.getFirst() : ExitCode.PARTIAL;
+        return ExitCode.combine(reports.stream().filter(r -> r instanceof StackReport.Failed)
+                .map(r -> ((StackReport.Failed) r).error()).toList(), reports.size());
     }
 }

@@ -1,8 +1,6 @@
 package systems.onebit.cli.toolbox;
 
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import systems.onebit.cli.CliContext;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.Output;
@@ -25,19 +23,8 @@ final class Reports {
         return exitCode(reports).code();
     }
 
-    /** OK when all succeeded; the failure's own code when all failed alike; PARTIAL otherwise. */
     static ExitCode exitCode(List<ItemReport> reports) {
-        List<ExitCode> failures = reports.stream()
-                .filter(r -> r instanceof ItemReport.Failed)
-                .map(r -> ExitCode.of(((ItemReport.Failed) r).error().reason()))
-                .toList();
-        if (failures.isEmpty()) {
-            return ExitCode.OK;
-        }
-        Map<ExitCode, Long> kinds = failures.stream().collect(Collectors.groupingBy(c -> c, Collectors.counting()));
-        if (failures.size() == reports.size() && kinds.size() == 1) {
-            return failures.getFirst();
-        }
-        return ExitCode.PARTIAL;
+        return ExitCode.combine(reports.stream().filter(r -> r instanceof ItemReport.Failed)
+                .map(r -> ((ItemReport.Failed) r).error()).toList(), reports.size());
     }
 }

@@ -12,6 +12,7 @@ public final class HttpWaitStrategy implements WaitStrategy {
     private final String path;
     private final Duration pollInterval;
     private final Supplier<Optional<String>> giveUp;
+    private final String logHint;
 
     public HttpWaitStrategy(String path, Duration pollInterval) {
         this(path, pollInterval, Optional::empty);
@@ -19,9 +20,15 @@ public final class HttpWaitStrategy implements WaitStrategy {
 
     /** @param giveUp checked between polls: a reason to stop waiting (the container exited), or empty */
     public HttpWaitStrategy(String path, Duration pollInterval, Supplier<Optional<String>> giveUp) {
+        this(path, pollInterval, giveUp, "`1bit toolbox logs`");
+    }
+
+    /** @param logHint where the user reads why the server did not come up, for the error's hint */
+    public HttpWaitStrategy(String path, Duration pollInterval, Supplier<Optional<String>> giveUp, String logHint) {
         this.path = path;
         this.pollInterval = pollInterval;
         this.giveUp = giveUp;
+        this.logHint = logHint;
     }
 
     @Override
@@ -43,7 +50,7 @@ public final class HttpWaitStrategy implements WaitStrategy {
             last = result.health();
             Optional<String> reason = giveUp.get();
             if (reason.isPresent()) {
-                throw OrchestratorException.precondition(reason.get(), "see why with `1bit toolbox logs`, then start it again");
+                throw OrchestratorException.precondition(reason.get(), "see why with " + logHint + ", then start it again");
             }
             try {
                 Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
@@ -54,6 +61,6 @@ public final class HttpWaitStrategy implements WaitStrategy {
         }
         throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT,
                 target + " was not healthy within " + timeout.toMillis() + " ms (last: " + last + ")",
-                "see the backend's log with `1bit toolbox logs`, or wait longer with --timeout");
+                "see the log with " + logHint + ", or wait longer with --timeout");
     }
 }

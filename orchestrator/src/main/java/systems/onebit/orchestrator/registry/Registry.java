@@ -74,6 +74,17 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
                         "", List.of(), List.of(), 200, false)));
     }
 
+    /** Where a client reaches the proxy: its host (loopback when it listens on every address) and port. */
+    public URI proxyUrl() {
+        return localUrl(proxyHost, proxyPort);
+    }
+
+    /** {@code http://host:port} as a client on this machine reaches it ({@code 0.0.0.0} is reached on loopback). */
+    public static URI localUrl(String host, int port) {
+        String h = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        return URI.create("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port);
+    }
+
     public Optional<Backend> find(String name) {
         return backends.stream().filter(b -> b.name().equals(name)).findFirst();
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.probe.HttpProbe;
+import systems.onebit.orchestrator.probe.HttpWaitStrategy;
 
 /**
  * The proxy as a detached process where no systemd manager has its unit: started in its own session (setsid) with
@@ -106,32 +107,24 @@ public final class DetachedProxy implements ProxyControl {
     }
 
     private StackReport waitHealthy(ProcessHandle process, Duration timeout, boolean startedNow) {
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
+        try {
+            Duration took = new HttpWaitStrategy("/health", Duration.ofMillis(50), () -> process.isAlive() ? Optional.empty()
+                    : Optional.of("the proxy exited at start-up: " + lastLines(3)), logFile().toString())
+                    .waitUntilReady(url, timeout);
+            return new StackReport.Changed("proxy", (startedNow ? "started" : "came up") + " (pid " + process.pid()
+                    + ") on " + url + " in " + took.toMillis() + " ms; log " + logFile());
+        } catch (OrchestratorException e) {
+            // Nothing half-started: a proxy that never answered is stopped again.
+            boolean stoppedAgain = startedNow && process.isAlive();
+            if (stoppedAgain) {
+                stop(process, Duration.ofSeconds(5));
+            }
             if (!process.isAlive()) {
                 deletePid();
-                return new StackReport.Failed("proxy", OrchestratorException.precondition(
-                        "the proxy exited at start-up: " + lastLines(3), "see " + logFile()));
             }
-            HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
-            if (health.ok()) {
-                long ms = (System.nanoTime() - start) / 1_000_000;
-                return new StackReport.Changed("proxy", (startedNow ? "started" : "came up") + " (pid " + process.pid()
-                        + ") on " + url + " in " + ms + " ms; log " + logFile());
-            }
-            last = health.health();
-            sleep(50);
+            return new StackReport.Failed("proxy", stoppedAgain ? new OrchestratorException(e.reason(),
+                    e.getMessage() + "; stopped it again", e.hint(), e) : e);
         }
-        // Nothing half-started: a proxy that never answered is stopped again.
-        if (startedNow) {
-            stop(process, Duration.ofSeconds(5));
-            deletePid();
-        }
-        return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.TIMEOUT,
-                "the proxy did not answer on " + url + " within " + timeout.toMillis() + " ms (last: " + last + ")"
-                        + (startedNow ? "; stopped it again" : ""), "see " + logFile()));
     }
 
     @Override
@@ -189,11 +182,4 @@ public final class DetachedProxy implements ProxyControl {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

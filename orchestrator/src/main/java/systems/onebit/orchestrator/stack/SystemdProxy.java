@@ -34,7 +34,9 @@ public final class SystemdProxy implements ProxyControl {
                 return new StackReport.Unchanged("proxy", "unit " + UNIT + " already active (" + systemd.describe() + ")");
             }
             systemd.start(UNIT, timeout);
-            Duration took = new HttpWaitStrategy("/health", Duration.ofMillis(50)).waitUntilReady(url, timeout);
+            Duration took = new HttpWaitStrategy("/health", Duration.ofMillis(50), java.util.Optional::empty,
+                    "`journalctl " + (systemd.describe().contains("--user") ? "--user " : "") + "-u " + UNIT + "`")
+                    .waitUntilReady(url, timeout);
             return new StackReport.Changed("proxy", "started unit " + UNIT + " through " + systemd.describe()
                     + ", answering on " + url + " in " + took.toMillis() + " ms");
         } catch (OrchestratorException e) {

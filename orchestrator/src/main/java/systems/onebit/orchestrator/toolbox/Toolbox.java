@@ -21,9 +21,18 @@ public record Toolbox(String name, String id, String flavor, ContainerInfo.State
                 c.image(), health.isEmpty() ? "/health" : health, models.isEmpty() ? "/v1/models" : models);
     }
 
+    /**
+     * The 1bit toolboxes read straight from the first of {@code sockets} that answers (no docker-java set-up: for
+     * status and shell completion), sorted by name; empty when no socket answers.
+     */
+    public static java.util.Optional<java.util.List<Toolbox>> snapshot(java.util.List<URI> sockets, java.time.Duration timeout) {
+        return systems.onebit.orchestrator.engine.PodmanSnapshot.list(sockets, java.util.Map.of(Labels.BACKEND, ""), timeout)
+                .map(containers -> containers.stream().map(Toolbox::from)
+                        .sorted(java.util.Comparator.comparing(Toolbox::name)).toList());
+    }
+
     public URI url() {
-        String h = host.equals("0.0.0.0") ? "127.0.0.1" : host;
-        return URI.create("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port);
+        return systems.onebit.orchestrator.registry.Registry.localUrl(host, port);
     }
 
     public boolean running() {
