@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import systems.onebit.orchestrator.host.GpuMemory;
+import systems.onebit.orchestrator.ondemand.ModelScheduler;
+import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.proxy.ProxyServer;
 
@@ -49,6 +52,31 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Requests that may wait per backend before 429 (default ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--memory-budget", paramLabel = "GIB",
+            description = "Memory the on-demand models may take together (default: GTT + VRAM of the amdgpu card, "
+                    + "else MemTotal less 4 GiB).")
+    Double memoryBudgetGib;
+
+    @Option(names = "--model-overhead-mb", paramLabel = "MB", defaultValue = "512",
+            description = "Per loaded model on top of weights and KV cache, for compute buffers (default ${DEFAULT-VALUE}).")
+    long overheadMb;
+
+    @Option(names = "--idle-ttl", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Unload an on-demand model unused this long (default ${DEFAULT-VALUE}; a model's own --ttl wins).")
+    java.time.Duration idleTtl;
+
+    @Option(names = "--model-start-timeout", paramLabel = "DURATION", defaultValue = "3m", converter = DurationConverter.class,
+            description = "Longest a request waits for its model to load (default ${DEFAULT-VALUE}); then 504.")
+    java.time.Duration startTimeout;
+
+    @Option(names = "--keepalive", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "While a model loads, a streaming client gets an SSE comment this often (default ${DEFAULT-VALUE}).")
+    java.time.Duration keepalive;
+
+    @Option(names = "--model-check-interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "How often idle TTLs and loaded models' health are checked (default ${DEFAULT-VALUE}).")
+    java.time.Duration checkInterval;
+
     private final CliContext context;
 
     public ProxyCommand(CliContext context) {
@@ -75,11 +103,14 @@ public final class ProxyCommand implements Callable<Integer> {
                 maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent);
         CountDownLatch stopped = new CountDownLatch(1);
         PrintStream log = context.err();
-        try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println))) {
+        ModelScheduler models = onDemand(watch);
+        try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println), models)) {
             Thread hook = new Thread(stopped::countDown, "1bit-proxy-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             context.out().println("1bit proxy listening on http://" + listen + ":" + proxy.port() + "/v1 ("
-                    + registry.backends().stream().filter(b -> b.enabled()).count() + " backends)");
+                    + registry.backends().stream().filter(b -> b.enabled()).count() + " backends, "
+                    + registry.models().size() + " models on demand within " + String.format("%.1f GiB", models.budgetBytes() / (double) (1L << 30))
+                    + ")");
             try {
                 stopped.await();
             } finally {
@@ -93,6 +124,26 @@ public final class ProxyCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The registry's models, loaded in toolbox containers when asked for (the engine is opened on first need). */
+    private ModelScheduler onDemand(systems.onebit.proxy.RegistryWatch watch) {
+        if (overheadMb < 0 || idleTtl.isZero() || startTimeout.isZero() || keepalive.isZero() || checkInterval.isZero()) {
+            throw ExitException.usage("--model-overhead-mb must be 0 or more, and the durations above zero");
+        }
+        long budget;
+        if (memoryBudgetGib != null) {
+            if (memoryBudgetGib <= 0) {
+                throw ExitException.usage("--memory-budget must be above zero");
+            }
+            budget = (long) (memoryBudgetGib * (1L << 30));
+        } else {
+            budget = GpuMemory.defaultBudget(context.host()).map(GpuMemory.Budget::bytes).orElse(0L);
+        }
+        ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(budget).withOverhead(overheadMb << 20)
+                .withTimes(idleTtl, startTimeout, java.time.Duration.ofSeconds(30), checkInterval).withWaitTick(keepalive);
+        return new ModelScheduler(() -> watch.current().models(), ModelScheduler.estimator(settings),
+                new ToolboxModelRunner(context::toolboxes), settings).start();
     }
 
     private static boolean isLoopback(String host) {

@@ -27,6 +27,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.ondemand.LoadedModel;
+import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.registry.Registry;
 
 /**
@@ -94,10 +97,12 @@ public final class ProxyServer implements AutoCloseable {
 
     private final WebServer server;
     private final BackendMonitor monitor;
+    private final ModelScheduler models;
 
-    private ProxyServer(WebServer server, BackendMonitor monitor) {
+    private ProxyServer(WebServer server, BackendMonitor monitor, ModelScheduler models) {
         this.server = server;
         this.monitor = monitor;
+        this.models = models;
     }
 
     public static ProxyServer start(Registry registry, Settings settings) {
@@ -109,6 +114,11 @@ public final class ProxyServer implements AutoCloseable {
      * and serves /metrics.
      */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer) {
+        return start(registry, settings, observer, ModelScheduler.none());
+    }
+
+    /** As above, loading the registry's models on demand through {@code models} (closed with the proxy). */
+    public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, ModelScheduler models) {
         BackendMonitor monitor = new BackendMonitor(registry, Duration.ofSeconds(1)).start(settings.probeInterval());
         // Blocking HTTP/1.1 client on the request's own virtual thread, pooled keep-alive connections: far fewer
         // thread hand-offs per request than java.net.http.
@@ -119,10 +129,10 @@ public final class ProxyServer implements AutoCloseable {
                 .port(settings.port())
                 // Small responses go out at once: Nagle plus delayed ACKs would add 40 ms to each.
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                .routing(r -> routing(r, monitor::snapshot, monitor::markDown, registry::current, settings, http, observer))
+                .routing(r -> routing(r, monitor::snapshot, monitor::markDown, registry::current, settings, http, observer, models))
                 .build()
                 .start();
-        return new ProxyServer(server, monitor);
+        return new ProxyServer(server, monitor, models);
     }
 
     public int port() {
@@ -132,7 +142,7 @@ public final class ProxyServer implements AutoCloseable {
     /** The proxy's routes; production and tests use this same method. */
     public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends,
                                java.util.function.Consumer<String> markDown, Supplier<Registry> registry, Settings settings,
-                               WebClient http, Observer observer) {
+                               WebClient http, Observer observer, ModelScheduler models) {
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));
@@ -140,15 +150,19 @@ public final class ProxyServer implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             res.send(observer.prometheus().getBytes(StandardCharsets.UTF_8));
         });
+        for (String prefix : List.of("", "/v1", "/api/v1", "/api/v0")) {
+            rules.get(prefix + "/running", (req, res) -> running(res, models));
+            rules.post(prefix + "/unload", (req, res) -> unload(req, res, models));
+        }
         for (String prefix : PREFIXES) {
-            rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get(), registry.get().aliases()));
+            rules.get(prefix + "/models", (req, res) -> listModels(res, backends.get(), registry.get().aliases(), models));
             rules.get(prefix + "/models/{id}", (req, res) -> getModel(res, backends.get(),
                     req.path().pathParameters().get("id")));
             rules.any(prefix + "/*", (req, res) -> {
                 Exchange exchange = new Exchange(req.prologue().method().text(), req.path().rawPath(), System.nanoTime());
                 try {
                     forward(req, res, prefix, backends.get(), registry.get().aliases(), registry.get().defaultBackend(),
-                            settings, http, gate, exchange, observer, markDown);
+                            settings, http, gate, exchange, observer, markDown, models);
                 } finally {
                     observer.request(exchange.method, exchange.path, exchange.model, exchange.backend, exchange.status,
                             exchange.firstByte, System.nanoTime() - exchange.start, exchange.bytes);
@@ -180,7 +194,52 @@ public final class ProxyServer implements AutoCloseable {
         return m;
     }
 
-    private static void listModels(ServerResponse res, List<LiveBackend> backends, Map<String, String> aliases) {
+    /** GET /running: the models loaded on demand, the budget, and what they hold of it. */
+    private static void running(ServerResponse res, ModelScheduler models) {
+        ObjectNode doc = JSON.createObjectNode();
+        List<LoadedModel> loaded = models.running();
+        doc.put("budgetBytes", models.budgetBytes());
+        doc.put("usedBytes", loaded.stream().mapToLong(LoadedModel::memoryBytes).sum());
+        ArrayNode list = doc.putArray("running");
+        for (LoadedModel m : loaded) {
+            ObjectNode node = list.addObject();
+            node.put("model", m.alias());
+            node.put("state", m.state());
+            node.put("backend", m.container());
+            node.put("url", m.url());
+            node.put("memoryBytes", m.memoryBytes());
+            node.put("pinned", m.pinned());
+            node.put("inFlight", m.inFlight());
+            node.put("idleSeconds", m.idle().toMillis() / 1000.0);
+            node.put("loadMillis", m.loadTime().toMillis());
+            node.put("restarts", m.restarts());
+        }
+        sendJson(res, 200, doc);
+    }
+
+    /** POST /unload: every model, or the one named by {"model": ...} (or ?model=); answers with those unloaded. */
+    private static void unload(ServerRequest req, ServerResponse res, ModelScheduler models) {
+        Optional<String> model = req.query().first("model").asOptional();
+        try {
+            byte[] body = readLimited(req.content().inputStream(), 1 << 16);
+            if (model.isEmpty() && body.length > 0) {
+                model = modelOf(body, "application/json");
+            }
+            List<String> unloaded = models.unload(model);
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("status", "ok");
+            unloaded.forEach(doc.putArray("unloaded")::add);
+            sendJson(res, 200, doc);
+        } catch (OrchestratorException e) {
+            sendError(res, 404, e.getMessage(), "invalid_request_error", "model_not_found");
+        } catch (IOException e) {
+            sendError(res, 400, "the body must be a JSON object such as {\"model\": \"NAME\"}: " + e.getMessage(),
+                    "invalid_request_error", "invalid_json");
+        }
+    }
+
+    private static void listModels(ServerResponse res, List<LiveBackend> backends, Map<String, String> aliases,
+                                   ModelScheduler models) {
         ObjectNode doc = JSON.createObjectNode();
         doc.put("object", "list");
         ArrayNode data = doc.putArray("data");
@@ -192,6 +251,12 @@ public final class ProxyServer implements AutoCloseable {
                         data.add(modelEntry(id, b.name()));
                     }
                 }
+            }
+        }
+        // Registered models are listed whether loaded or not: asking for one loads it.
+        for (String alias : models.aliases()) {
+            if (seen.add(alias)) {
+                data.add(modelEntry(alias, "1bit-on-demand"));
             }
         }
         // Aliases whose model is served, listed under the backend that serves it.
@@ -219,7 +284,7 @@ public final class ProxyServer implements AutoCloseable {
     private static void forward(ServerRequest req, ServerResponse res, String prefix, List<LiveBackend> backends,
                                 Map<String, String> aliases, String defaultBackend, Settings settings, WebClient http,
                                 ConcurrencyGate gate, Exchange exchange, Observer observer,
-                                java.util.function.Consumer<String> markDown) {
+                                java.util.function.Consumer<String> markDown, ModelScheduler models) {
         byte[] body;
         try {
             body = readLimited(req.content().inputStream(), settings.maxBodyBytes());
@@ -244,8 +309,31 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         exchange.model = model.orElse("");
-        Router.Decision decision = Router.route(model, backends, aliases, defaultBackend);
+        Router.Decision decision = Router.route(model, backends, aliases, defaultBackend,
+                java.util.Set.copyOf(models.aliases()));
         switch (decision) {
+            case Router.Decision.Load load -> {
+                exchange.model = load.model();
+                exchange.backend = "on-demand";
+                Optional<ConcurrencyGate.Permit> permit;
+                try {
+                    permit = gate.enter(load.model());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail(res, exchange, 503, "the proxy is shutting down", "server_error", "shutting_down");
+                    return;
+                }
+                if (permit.isEmpty()) {
+                    res.header(HeaderNames.RETRY_AFTER, "1");
+                    fail(res, exchange, 429, "model '" + load.model() + "' is busy and its queue is full; retry shortly",
+                            "rate_limit_error", "queue_full");
+                    return;
+                }
+                try (ConcurrencyGate.Permit held = permit.get()) {
+                    OnDemandRelay.forward(req, res, prefix, body, load.model(), streams(body, contentType), models,
+                            settings, http, exchange, observer);
+                }
+            }
             case Router.Decision.UnknownModel unknown -> fail(res, exchange, 404, "model '" + unknown.model()
                     + "' is not served here; available: " + String.join(", ", unknown.available()),
                     "invalid_request_error", "model_not_found");
@@ -274,6 +362,18 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Whether a JSON body asks for a streamed answer ({@code "stream": true}). */
+    static boolean streams(byte[] body, String contentType) {
+        if (body.length == 0 || !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            return false;
+        }
+        try {
+            return JSON.readTree(body).path("stream").asBoolean(false);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The model a body names: the top-level "model" of JSON, the "model" field of multipart form data. */
     static Optional<String> modelOf(byte[] body, String contentType) throws IOException {
         if (contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
@@ -291,9 +391,8 @@ public final class ProxyServer implements AutoCloseable {
         return model != null && model.isTextual() ? Optional.of(model.asText()) : Optional.empty();
     }
 
-    private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
-                              Settings settings, WebClient http, Exchange exchange, Observer observer,
-                              java.util.function.Consumer<String> markDown) {
+    /** Sends the request on to {@code backend} and returns its answer (headers read, body not yet). */
+    static HttpClientResponse call(ServerRequest req, String prefix, byte[] body, LiveBackend backend, WebClient http) {
         String rest = req.path().rawPath().substring(prefix.length());
         String query = req.query().rawValue();
         URI target = backend.url().resolve("/v1" + rest + (query.isEmpty() ? "" : "?" + query));
@@ -304,19 +403,36 @@ public final class ProxyServer implements AutoCloseable {
                 upstream.header(HeaderValues.create(h.name(), h.get()));
             }
         });
+        return body.length == 0 && (method == Method.GET || method == Method.DELETE) ? upstream.request()
+                : upstream.submit(body);
+    }
+
+    /** The status and OpenAI error code for a request that could not reach its backend. */
+    static void failUpstream(ServerResponse res, Exchange exchange, String backend, RuntimeException e) {
+        if (causedBy(e, java.net.SocketTimeoutException.class)) {
+            fail(res, exchange, 504, "backend '" + backend + "' did not answer in time", "server_error", "upstream_timeout");
+        } else {
+            fail(res, exchange, 502, "backend '" + backend + "' failed: " + rootMessage(e), "server_error", "upstream_error");
+        }
+    }
+
+    private static void relay(ServerRequest req, ServerResponse res, String prefix, byte[] body, LiveBackend backend,
+                              Settings settings, WebClient http, Exchange exchange, Observer observer,
+                              java.util.function.Consumer<String> markDown) {
         HttpClientResponse answer;
         try {
-            answer = body.length == 0 && (method == Method.GET || method == Method.DELETE) ? upstream.request()
-                    : upstream.submit(body);
+            answer = call(req, prefix, body, backend, http);
         } catch (RuntimeException e) {
             markDown.accept(backend.name());
-            if (causedBy(e, java.net.SocketTimeoutException.class)) {
-                fail(res, exchange, 504, "backend '" + backend.name() + "' did not answer in time", "server_error", "upstream_timeout");
-            } else {
-                fail(res, exchange, 502, "backend '" + backend.name() + "' failed: " + rootMessage(e), "server_error", "upstream_error");
-            }
+            failUpstream(res, exchange, backend.name(), e);
             return;
         }
+        relayAnswer(answer, res, backend, settings, exchange, observer, markDown);
+    }
+
+    /** Relays an upstream answer to the client, then releases the upstream connection. */
+    static void relayAnswer(HttpClientResponse answer, ServerResponse res, LiveBackend backend, Settings settings,
+                            Exchange exchange, Observer observer, java.util.function.Consumer<String> markDown) {
         try {
             respond(answer, res, backend, settings, exchange, observer, markDown);
         } finally {
@@ -328,7 +444,7 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return true;
@@ -337,7 +453,7 @@ public final class ProxyServer implements AutoCloseable {
         return false;
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();
@@ -475,7 +591,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** What the access log and the metrics record of one forwarded request. */
-    private static final class Exchange {
+    static final class Exchange {
         final String method;
         final String path;
         final long start;
@@ -514,7 +630,7 @@ public final class ProxyServer implements AutoCloseable {
         return out.toByteArray();
     }
 
-    private static void fail(ServerResponse res, Exchange exchange, int status, String message, String type, String code) {
+    static void fail(ServerResponse res, Exchange exchange, int status, String message, String type, String code) {
         exchange.status = status;
         sendError(res, status, message, type, code);
     }
@@ -542,5 +658,6 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         server.stop();
         monitor.close();
+        models.close();
     }
 }

@@ -27,6 +27,10 @@ public final class Router {
         record UnknownModel(String model, List<String> available) implements Decision {
         }
 
+        /** A registered model that no live backend serves: load it on demand, then forward. */
+        record Load(String model) implements Decision {
+        }
+
         /** The model's backends (or every backend) are down: 503. */
         record Unavailable(String message) implements Decision {
         }
@@ -47,6 +51,14 @@ public final class Router {
 
     public static Decision route(Optional<String> requested, List<LiveBackend> backends, Map<String, String> aliases,
                                  String defaultBackend) {
+        return route(requested, backends, aliases, defaultBackend, Set.of());
+    }
+
+    /**
+     * @param onDemand registered models the proxy loads when asked for: used when no live backend serves the model
+     */
+    public static Decision route(Optional<String> requested, List<LiveBackend> backends, Map<String, String> aliases,
+                                 String defaultBackend, Set<String> onDemand) {
         List<LiveBackend> ordered = ordered(backends);
         if (requested.isEmpty() || requested.get().isBlank()) {
             Optional<LiveBackend> target = ordered.stream()
@@ -61,9 +73,14 @@ public final class Router {
         if (healthy.isPresent()) {
             return new Decision.Forward(healthy.get(), model);
         }
+        if (onDemand.contains(model)) {
+            return new Decision.Load(model);
+        }
         if (ordered.stream().anyMatch(b -> b.models().contains(model))) {
             return new Decision.Unavailable("the backend serving model '" + model + "' is down");
         }
-        return new Decision.UnknownModel(requested.get(), available(backends));
+        List<String> available = new java.util.ArrayList<>(available(backends));
+        onDemand.stream().sorted().filter(m -> !available.contains(m)).forEach(available::add);
+        return new Decision.UnknownModel(requested.get(), available);
     }
 }

@@ -17,7 +17,7 @@ import systems.onebit.orchestrator.gguf.MemoryEstimate;
 
 @Command(name = "models", mixinStandardHelpOptions = true, description = "GGUF model files.",
         subcommands = {ModelsCommand.Add.class, ModelsCommand.ListModels.class, ModelsCommand.Remove.class,
-                ModelsCommand.Fit.class, ModelsCommand.Inspect.class})
+                ModelsCommand.Fit.class, ModelsCommand.Inspect.class, ModelsRunning.class, ModelsRunning.Unload.class})
 public final class ModelsCommand {
 
     static double cacheBytes(String cacheType) {
@@ -32,9 +32,7 @@ public final class ModelsCommand {
     }
 
     static MemoryEstimate estimate(systems.onebit.orchestrator.registry.ModelEntry entry) {
-        GgufFile model = GgufReader.read(entry.path());
-        long tokens = entry.context() > 0 ? entry.context() : Math.max(1, model.contextLength());
-        return MemoryEstimate.of(model, tokens, entry.parallel(), 2.0, MemoryEstimate.DEFAULT_OVERHEAD);
+        return systems.onebit.orchestrator.ondemand.ModelMemory.estimate(entry);
     }
 
     static String gib(long bytes) {
@@ -61,8 +59,12 @@ public final class ModelsCommand {
                 completionCandidates = systems.onebit.cli.toolbox.FlavorCandidates.class)
         String flavor;
 
-        @Option(names = "--pin", description = "Never unload it to make room for another model.")
+        @Option(names = "--pin", description = "Never unload it, neither to make room for another model nor when idle.")
         boolean pinned;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", converter = systems.onebit.cli.DurationConverter.class,
+                description = "Unload it after this long unused (default: the proxy's --idle-ttl), e.g. 30m.")
+        java.time.Duration ttl;
 
         private final CliContext context;
 
@@ -76,7 +78,8 @@ public final class ModelsCommand {
             GgufFile model = GgufReader.read(file);
             context.catalog().get(flavor);
             String name = alias != null ? alias : file.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-            var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, tokensPerSlot, flavor, parallel, pinned);
+            var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, tokensPerSlot, flavor, parallel, pinned,
+                    ttl == null ? 0 : Math.max(1, ttl.toSeconds()));
             context.registry().update(r -> r.withModel(entry));
             context.out().println("added " + name + " (" + model.architecture() + ", " + gib(estimate(entry).total())
                     + " estimated) from " + file);

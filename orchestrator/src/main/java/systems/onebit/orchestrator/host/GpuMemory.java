@@ -17,6 +17,32 @@ public record GpuMemory(String card, long gtt, long vram) {
         return gtt + vram;
     }
 
+    /** A memory budget for models and where its figure came from. */
+    public record Budget(long bytes, String source) {
+    }
+
+    /**
+     * What models may use by default: GTT + VRAM of the first amdgpu card, else (no such card: CPU backends) the
+     * host's MemTotal less 4 GiB for everything else; empty when neither is known.
+     */
+    public static Optional<Budget> defaultBudget(HostPaths host) {
+        Optional<GpuMemory> gpu = read(host);
+        if (gpu.isPresent()) {
+            return Optional.of(new Budget(gpu.get().usable(), gpu.get().card() + " GTT + VRAM"));
+        }
+        try {
+            for (String line : Files.readAllLines(host.proc().resolve("meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long total = Long.parseLong(line.substring(9).trim().split("\\s+")[0]) * 1024;
+                    return Optional.of(new Budget(Math.max(0, total - (4L << 30)), "MemTotal less 4 GiB (no amdgpu card)"));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
     /** The first card that reports memory; empty where no amdgpu device does. */
     public static Optional<GpuMemory> read(HostPaths host) {
         Path drm = host.sys().resolve("class/drm");

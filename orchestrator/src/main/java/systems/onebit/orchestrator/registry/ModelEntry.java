@@ -10,9 +10,11 @@ import systems.onebit.orchestrator.OrchestratorException;
  * @param context  tokens per slot; 0 = the model's own context length
  * @param flavor   the toolbox flavor that runs it
  * @param parallel llama-server slots
- * @param pinned   never unloaded to make room for another model
+ * @param pinned   never unloaded by the proxy (neither to make room for another model nor when idle)
+ * @param idleTtlSeconds unloaded by the proxy after this long unused; 0 = the proxy's default
  */
-public record ModelEntry(String alias, Path path, long context, String flavor, int parallel, boolean pinned) {
+public record ModelEntry(String alias, Path path, long context, String flavor, int parallel, boolean pinned,
+                         long idleTtlSeconds) {
 
     public static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
 
@@ -24,9 +26,23 @@ public record ModelEntry(String alias, Path path, long context, String flavor, i
         if (!path.isAbsolute()) {
             throw OrchestratorException.invalid("model '" + alias + "': path " + path + " is not absolute", "give the full path");
         }
+        if (idleTtlSeconds < 0) {
+            throw OrchestratorException.invalid("model '" + alias + "': the idle TTL must be 0 (the default) or more",
+                    "e.g. --ttl 10m");
+        }
         if (context < 0 || parallel < 1) {
             throw OrchestratorException.invalid("model '" + alias + "': context must be 0 or more and parallel 1 or more",
                     "e.g. --ctx 8192 --parallel 2");
         }
+    }
+
+    public ModelEntry(String alias, Path path, long context, String flavor, int parallel, boolean pinned) {
+        this(alias, path, context, flavor, parallel, pinned, 0);
+    }
+
+    /** Whether a backend started for {@code other} runs this same configuration (a changed entry needs a new one). */
+    public boolean sameLaunch(ModelEntry other) {
+        return path.equals(other.path) && context == other.context && flavor.equals(other.flavor)
+                && parallel == other.parallel;
     }
 }

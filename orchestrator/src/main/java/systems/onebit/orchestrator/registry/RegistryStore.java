@@ -42,7 +42,7 @@ public final class RegistryStore {
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
     private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models");
-    private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned");
+    private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
     /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
@@ -144,6 +144,9 @@ public final class RegistryStore {
                 node.put("flavor", m.flavor());
                 node.put("parallel", m.parallel());
                 node.put("pinned", m.pinned());
+                if (m.idleTtlSeconds() > 0) {
+                    node.put("idleTtl", m.idleTtlSeconds());
+                }
             }
         }
         ArrayNode backends = root.putArray("backends");
@@ -274,7 +277,7 @@ public final class RegistryStore {
         });
         return new ModelEntry(node.path("alias").asText(""), java.nio.file.Path.of(node.path("path").asText("")),
                 node.path("context").asLong(0), node.path("flavor").asText("vulkan-radv"), node.path("parallel").asInt(1),
-                node.path("pinned").asBoolean(false));
+                node.path("pinned").asBoolean(false), node.path("idleTtl").asLong(0));
     }
 
     private static List<String> strings(JsonNode node) {

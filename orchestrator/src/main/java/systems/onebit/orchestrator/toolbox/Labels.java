@@ -9,6 +9,8 @@ public final class Labels {
     public static final String MODEL = "systems.onebit.model";
     public static final String HEALTH_PATH = "systems.onebit.health-path";
     public static final String MODELS_PATH = "systems.onebit.models-path";
+    /** On a container the proxy started on demand: the model alias it serves. */
+    public static final String ON_DEMAND = "systems.onebit.on-demand";
 
     private Labels() {
     }

@@ -101,7 +101,7 @@ public final class ToolboxService {
         String modelInContainer = manifest.modelMount() + "/" + model.getFileName();
         List<String> command = new ArrayList<>(manifest.commandFor(manifest.defaultHost(), port, modelInContainer));
         command.addAll(request.extraArgs());
-        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, String> labels = new LinkedHashMap<>(request.labels());
         labels.put(Labels.BACKEND, request.name());
         labels.put(Labels.FLAVOR, manifest.flavor());
         labels.put(Labels.HOST, manifest.defaultHost());

@@ -1,0 +1,605 @@
+package systems.onebit.orchestrator.ondemand;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.registry.ModelEntry;
+
+/**
+ * Loads registered models on demand and keeps as many loaded as the memory budget allows.
+ * <ul>
+ *   <li>{@link #acquire} returns a lease on a ready backend, starting one if needed; concurrent requests for a cold
+ *       model share one start.</li>
+ *   <li>A start that would exceed the budget first evicts least-recently-used models (never pinned ones); an eviction
+ *       waits for the model's in-flight requests to finish, up to the drain timeout.</li>
+ *   <li>Models unused for their idle TTL are unloaded; a backend that dies is restarted with exponential backoff
+ *       (requests wait for it), up to {@code maxRestarts} in a row.</li>
+ * </ul>
+ * All state is guarded by one lock; starts and stops run on their own threads, so a client that goes away does not
+ * cancel a start that other clients wait for.
+ */
+public final class ModelScheduler implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ModelScheduler.class.getName());
+
+    /**
+     * @param budgetBytes  memory all loaded models may take together
+     * @param overheadBytes per backend, on top of weights and KV cache
+     * @param idleTtl      default time a model stays loaded unused
+     * @param startTimeout a request waits at most this long for its model (start, eviction and backoff included)
+     * @param drainTimeout an eviction waits at most this long for in-flight requests
+     * @param checkInterval how often idle TTLs and backend health are checked
+     * @param waitTick      how often a waiting request is told it still waits (streaming clients get a keepalive)
+     */
+    public record Settings(long budgetBytes, long overheadBytes, Duration idleTtl, Duration startTimeout,
+                           Duration drainTimeout, Duration checkInterval, Duration waitTick, Duration firstBackoff,
+                           Duration maxBackoff, int maxRestarts) {
+        public static Settings defaults(long budgetBytes) {
+            return new Settings(budgetBytes, systems.onebit.orchestrator.gguf.MemoryEstimate.DEFAULT_OVERHEAD,
+                    Duration.ofMinutes(10), Duration.ofMinutes(3), Duration.ofSeconds(30), Duration.ofSeconds(1),
+                    Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(30), 5);
+        }
+
+        public Settings withTimes(Duration ttl, Duration start, Duration drain, Duration check) {
+            return new Settings(budgetBytes, overheadBytes, ttl, start, drain, check, waitTick, firstBackoff, maxBackoff,
+                    maxRestarts);
+        }
+
+        public Settings withOverhead(long bytes) {
+            return new Settings(budgetBytes, bytes, idleTtl, startTimeout, drainTimeout, checkInterval, waitTick,
+                    firstBackoff, maxBackoff, maxRestarts);
+        }
+
+        public Settings withWaitTick(Duration tick) {
+            return new Settings(budgetBytes, overheadBytes, idleTtl, startTimeout, drainTimeout, checkInterval, tick,
+                    firstBackoff, maxBackoff, maxRestarts);
+        }
+    }
+
+    private enum State { STARTING, READY, RESTARTING, STOPPING }
+
+    private static final class Slot {
+        final ModelEntry entry;
+        final long bytes;
+        State state = State.STARTING;
+        Optional<RunningModel> running = Optional.empty();
+        int inFlight;
+        long lastUsed = System.nanoTime();
+        int restarts;
+
+        Slot(ModelEntry entry, long bytes) {
+            this.entry = entry;
+            this.bytes = bytes;
+        }
+
+        boolean evictable() {
+            return state == State.READY && !entry.pinned();
+        }
+    }
+
+    /** The last failed start of a model: what went wrong, and when the next try may begin. */
+    private record Failure(String message, OrchestratorException.Reason reason, long at, long notBefore, int count) {
+    }
+
+    private final Supplier<List<ModelEntry>> registered;
+    private final ToLongFunction<ModelEntry> memory;
+    private final ModelRunner runner;
+    private final Settings settings;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final Map<String, Failure> failures = new HashMap<>();
+    private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("1bit-model-job-", 0).factory());
+    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("1bit-model-check").factory());
+    private boolean closed;
+
+    /**
+     * @param registered the registered models, read on every decision (the registry may change while the proxy runs)
+     * @param memory     bytes a model takes when loaded
+     */
+    public ModelScheduler(Supplier<List<ModelEntry>> registered, ToLongFunction<ModelEntry> memory, ModelRunner runner,
+                          Settings settings) {
+        this.registered = registered;
+        this.memory = memory;
+        this.runner = runner;
+        this.settings = settings;
+    }
+
+    /** A scheduler with no models: for a proxy that serves only registered backends. */
+    public static ModelScheduler none() {
+        ModelRunner refuse = new ModelRunner() {
+            @Override
+            public RunningModel start(ModelEntry model, Duration timeout) {
+                throw OrchestratorException.precondition("on-demand models are off in this proxy", "run `1bit proxy`");
+            }
+
+            @Override
+            public void stop(RunningModel model) {
+            }
+
+            @Override
+            public boolean alive(RunningModel model, Duration timeout) {
+                return false;
+            }
+
+            @Override
+            public List<RunningModel> adopt(List<ModelEntry> registered) {
+                return List.of();
+            }
+        };
+        return new ModelScheduler(List::of, entry -> 0, refuse, Settings.defaults(0));
+    }
+
+    /** The production memory function: the GGUF header's estimate plus the configured overhead. */
+    public static ToLongFunction<ModelEntry> estimator(Settings settings) {
+        return entry -> ModelMemory.estimate(entry, settings.overheadBytes()).total();
+    }
+
+    /** Takes over backends an earlier proxy left running, then checks idle TTLs and health every check interval. */
+    public ModelScheduler start() {
+        if (!registered.get().isEmpty()) {
+            try {
+                for (RunningModel r : runner.adopt(registered.get())) {
+                    ModelEntry entry = find(r.alias()).orElseThrow();
+                    Slot slot = new Slot(entry, memory.applyAsLong(entry));
+                    slot.state = State.READY;
+                    slot.running = Optional.of(r);
+                    locked(() -> slots.put(r.alias(), slot));
+                    LOG.log(System.Logger.Level.INFO, "took over model " + r.alias() + " on " + r.url());
+                }
+            } catch (OrchestratorException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not look for models left running: " + e.oneLine());
+            }
+        }
+        long every = settings.checkInterval().toMillis();
+        checker.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Whether {@code alias} is a registered model (served on demand). */
+    public boolean serves(String alias) {
+        return find(alias).isPresent();
+    }
+
+    public List<String> aliases() {
+        return registered.get().stream().map(ModelEntry::alias).toList();
+    }
+
+    /** A request's hold on a ready backend: close it when the response is done. */
+    public final class Lease implements AutoCloseable {
+        private final Slot slot;
+        private final RunningModel running;
+        private boolean closed;
+
+        private Lease(Slot slot, RunningModel running) {
+            this.slot = slot;
+            this.running = running;
+        }
+
+        public RunningModel backend() {
+            return running;
+        }
+
+        /**
+         * The request failed before it sent anything to its client: checks the backend at once, and if it is dead
+         * starts its restart, so that a retried {@link #acquire} waits for the new one.
+         */
+        public void failed() {
+            if (!runner.alive(running, Duration.ofSeconds(2))) {
+                crashed(slot, running);
+            }
+        }
+
+        @Override
+        public void close() {
+            locked(() -> {
+                if (!closed) {
+                    closed = true;
+                    slot.inFlight--;
+                    slot.lastUsed = System.nanoTime();
+                    changed.signalAll();
+                }
+            });
+        }
+    }
+
+    /**
+     * Waits until {@code alias} has a ready backend (starting it, after making room, if it has none) and returns a
+     * lease on it. {@code waiting} runs every wait tick while the request waits, outside the lock.
+     *
+     * @throws OrchestratorException NOT_FOUND for an unregistered model, PRECONDITION when it cannot fit or failed
+     *                               to start, TIMEOUT after the start timeout
+     */
+    public Lease acquire(String alias, Runnable waiting) {
+        long begin = System.nanoTime();
+        long deadline = begin + settings.startTimeout().toNanos();
+        long nextTick = begin + settings.waitTick().toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    throw new OrchestratorException(OrchestratorException.Reason.PRECONDITION, "the proxy is shutting down",
+                            "retry when it is back");
+                }
+                Slot slot = slots.get(alias);
+                if (slot != null && slot.state == State.READY && slot.running.isPresent()) {
+                    slot.inFlight++;
+                    slot.lastUsed = System.nanoTime();
+                    return new Lease(slot, slot.running.get());
+                }
+                if (slot == null) {
+                    ModelEntry entry = find(alias).orElseThrow(() -> OrchestratorException.notFound(
+                            "model '" + alias + "' is not registered", "see `1bit models list`"));
+                    Failure failure = failures.get(alias);
+                    if (failure != null && failure.at() > begin) {
+                        // The start this request waited for failed: say why rather than try again at once.
+                        throw new OrchestratorException(failure.reason(), failure.message(), "see `1bit models running` and the proxy log");
+                    }
+                    long now = System.nanoTime();
+                    if (failure != null && now < failure.notBefore()) {
+                        throw new OrchestratorException(failure.reason(), failure.message() + " (" + failure.count()
+                                + " failed tries; the next may begin in " + Math.max(1, (failure.notBefore() - now) / 1_000_000_000L)
+                                + " s)", "see the proxy log, fix the model or its flavor, then retry");
+                    }
+                    planStart(entry);  // may leave nothing changed when it has to wait for memory to be freed
+                }
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "model '" + alias
+                            + "' was not ready within " + settings.startTimeout().toSeconds() + " s ("
+                            + Optional.ofNullable(slots.get(alias)).map(s -> s.state.name().toLowerCase(java.util.Locale.ROOT))
+                            .orElse("waiting for memory") + ")", "retry, or raise the proxy's --model-start-timeout");
+                }
+                changed.awaitNanos(Math.max(1, Math.min(deadline, nextTick) - now));
+                if (System.nanoTime() >= nextTick) {
+                    nextTick = System.nanoTime() + settings.waitTick().toNanos();
+                    lock.unlock();
+                    try {
+                        waiting.run();
+                    } finally {
+                        lock.lock();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted while model '" + alias
+                    + "' was loading", "retry");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: starts {@code entry} now if it fits (after evictions), else leaves it to a later retry. */
+    private void planStart(ModelEntry entry) {
+        long bytes = memory.applyAsLong(entry);
+        if (bytes > settings.budgetBytes()) {
+            throw OrchestratorException.precondition("model '" + entry.alias() + "' needs " + gib(bytes)
+                    + " but the memory budget is " + gib(settings.budgetBytes()), "raise the proxy's --memory-budget, "
+                    + "or register the model with a smaller --ctx or fewer --parallel slots");
+        }
+        long used = slots.values().stream().mapToLong(s -> s.bytes).sum();
+        long short_ = used + bytes - settings.budgetBytes();
+        List<Slot> victims = new ArrayList<>();
+        if (short_ > 0) {
+            // Least recently used first; idle models before busy ones.
+            List<Slot> candidates = slots.values().stream().filter(Slot::evictable)
+                    .sorted(Comparator.<Slot>comparingInt(s -> s.inFlight > 0 ? 1 : 0).thenComparingLong(s -> s.lastUsed))
+                    .toList();
+            long freed = 0;
+            for (Slot c : candidates) {
+                if (freed >= short_) {
+                    break;
+                }
+                victims.add(c);
+                freed += c.bytes;
+            }
+            if (freed < short_) {
+                boolean changing = slots.values().stream().anyMatch(s -> s.state != State.READY);
+                if (changing) {
+                    return;  // models are starting or stopping: decide again when they settle
+                }
+                throw OrchestratorException.precondition("model '" + entry.alias() + "' (" + gib(bytes) + ") does not fit: "
+                        + gib(used) + " of the " + gib(settings.budgetBytes()) + " budget is held by pinned models "
+                        + slots.values().stream().filter(s -> s.entry.pinned()).map(s -> s.entry.alias()).toList(),
+                        "unload one with `1bit models unload MODEL`, or raise --memory-budget");
+            }
+        }
+        Slot slot = new Slot(entry, bytes);
+        slots.put(entry.alias(), slot);
+        victims.forEach(v -> v.state = State.STOPPING);
+        changed.signalAll();
+        jobs.execute(() -> {
+            for (Slot victim : victims) {
+                LOG.log(System.Logger.Level.INFO, "unloading " + victim.entry.alias() + " to make room for " + entry.alias());
+                drainAndStop(victim);
+            }
+            load(slot);
+        });
+    }
+
+    private void load(Slot slot) {
+        String alias = slot.entry.alias();
+        try {
+            RunningModel running = runner.start(slot.entry, settings.startTimeout());
+            boolean keep = locked(() -> {
+                if (slots.get(alias) != slot || slot.state == State.STOPPING || closed) {
+                    return false;
+                }
+                slot.running = Optional.of(running);
+                slot.state = State.READY;
+                slot.lastUsed = System.nanoTime();
+                failures.remove(alias);
+                changed.signalAll();
+                return true;
+            });
+            LOG.log(System.Logger.Level.INFO, "loaded " + alias + " on " + running.url() + " in " + running.loadTime().toMillis() + " ms");
+            if (!keep) {
+                runner.stop(running);
+                locked(() -> {
+                    slots.remove(alias, slot);
+                    changed.signalAll();
+                });
+            }
+        } catch (RuntimeException e) {
+            OrchestratorException error = e instanceof OrchestratorException o ? o : new OrchestratorException(
+                    OrchestratorException.Reason.ENGINE_ERROR, "model '" + alias + "' did not start: " + e, "see the proxy log", e);
+            LOG.log(System.Logger.Level.WARNING, error.oneLine());
+            locked(() -> {
+                Failure last = failures.get(alias);
+                int count = last == null ? 1 : last.count() + 1;
+                long now = System.nanoTime();
+                failures.put(alias, new Failure(error.getMessage(), error.reason(), now, now + backoff(count).toNanos(), count));
+                slots.remove(alias, slot);
+                changed.signalAll();
+            });
+        }
+    }
+
+    private Duration backoff(int failuresInARow) {
+        long millis = settings.firstBackoff().toMillis() << Math.min(20, failuresInARow - 1);
+        return Duration.ofMillis(Math.min(millis, settings.maxBackoff().toMillis()));
+    }
+
+    /** Waits (bounded) for the slot's in-flight requests, then stops its backend and forgets it. */
+    private void drainAndStop(Slot slot) {
+        lock.lock();
+        try {
+            long end = System.nanoTime() + settings.drainTimeout().toNanos();
+            while (slot.inFlight > 0 && System.nanoTime() < end) {
+                changed.awaitNanos(end - System.nanoTime());
+            }
+            if (slot.inFlight > 0) {
+                LOG.log(System.Logger.Level.WARNING, "unloading " + slot.entry.alias() + " with " + slot.inFlight
+                        + " requests still in flight after " + settings.drainTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            slot.running.ifPresent(runner::stop);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping " + slot.entry.alias() + " failed: " + e.getMessage());
+        } finally {
+            locked(() -> {
+                slots.remove(slot.entry.alias(), slot);
+                changed.signalAll();
+            });
+        }
+    }
+
+    /** A ready backend was found dead: restart it with backoff while requests wait, or give up after maxRestarts. */
+    private void crashed(Slot slot, RunningModel dead) {
+        boolean restart = locked(() -> {
+            if (slot.state != State.READY || slot.running.orElse(null) != dead || slots.get(slot.entry.alias()) != slot) {
+                return false;  // someone else already noticed
+            }
+            slot.state = State.RESTARTING;
+            slot.running = Optional.empty();
+            slot.restarts++;
+            changed.signalAll();
+            return true;
+        });
+        if (!restart) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "model " + slot.entry.alias() + " died on " + dead.url() + "; restarting (try "
+                + slot.restarts + ")");
+        jobs.execute(() -> {
+            try {
+                runner.stop(dead);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "cleaning up the dead backend: " + e.getMessage());
+            }
+            int attempt = 0;
+            while (true) {
+                attempt++;
+                try {
+                    Thread.sleep(backoff(attempt).toMillis());
+                    RunningModel running = runner.start(slot.entry, settings.startTimeout());
+                    boolean keep = locked(() -> {
+                        if (slots.get(slot.entry.alias()) != slot || slot.state != State.RESTARTING || closed) {
+                            return false;
+                        }
+                        slot.running = Optional.of(running);
+                        slot.state = State.READY;
+                        changed.signalAll();
+                        return true;
+                    });
+                    if (!keep) {
+                        runner.stop(running);
+                    }
+                    LOG.log(System.Logger.Level.INFO, "restarted " + slot.entry.alias() + " on " + running.url());
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "restarting " + slot.entry.alias() + " failed: " + e.getMessage());
+                    if (attempt >= settings.maxRestarts()) {
+                        int tries = attempt;
+                        locked(() -> {
+                            long now = System.nanoTime();
+                            failures.put(slot.entry.alias(), new Failure("model '" + slot.entry.alias() + "' crashed and did not restart after "
+                                    + tries + " tries: " + e.getMessage(), OrchestratorException.Reason.PRECONDITION, now,
+                                    now + settings.maxBackoff().toNanos(), tries));
+                            slots.remove(slot.entry.alias(), slot);
+                            changed.signalAll();
+                        });
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Idle TTLs, models removed or changed in the registry, and the health of every ready backend. */
+    void check() {
+        try {
+            List<Slot> idle = new ArrayList<>();
+            List<Slot> ready = new ArrayList<>();
+            locked(() -> {
+                long now = System.nanoTime();
+                for (Slot s : slots.values()) {
+                    if (s.state != State.READY) {
+                        continue;
+                    }
+                    Optional<ModelEntry> current = find(s.entry.alias());
+                    boolean stale = current.isEmpty() || !current.get().sameLaunch(s.entry);
+                    long ttl = s.entry.idleTtlSeconds() > 0 ? s.entry.idleTtlSeconds() * 1_000_000_000L : settings.idleTtl().toNanos();
+                    if (stale || (!s.entry.pinned() && s.inFlight == 0 && now - s.lastUsed > ttl)) {
+                        s.state = State.STOPPING;
+                        idle.add(s);
+                    } else {
+                        ready.add(s);
+                    }
+                }
+                changed.signalAll();
+            });
+            for (Slot s : idle) {
+                LOG.log(System.Logger.Level.INFO, "unloading " + s.entry.alias() + " (idle, or changed in the registry)");
+                jobs.execute(() -> drainAndStop(s));
+            }
+            for (Slot s : ready) {
+                s.running.ifPresent(r -> {
+                    if (!runner.alive(r, Duration.ofSeconds(2))) {
+                        crashed(s, r);
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "model check failed: " + e);
+        }
+    }
+
+    /** Unloads {@code alias} (or every model when empty), pinned ones included; returns the models unloaded. */
+    public List<String> unload(Optional<String> alias) {
+        List<Slot> chosen = new ArrayList<>();
+        locked(() -> {
+            if (alias.isPresent() && !slots.containsKey(alias.get())) {
+                if (!serves(alias.get())) {
+                    throw OrchestratorException.notFound("model '" + alias.get() + "' is not registered", "see `1bit models list`");
+                }
+                return;
+            }
+            for (Slot s : slots.values()) {
+                if (alias.map(a -> a.equals(s.entry.alias())).orElse(true) && s.state != State.STOPPING) {
+                    s.state = State.STOPPING;  // a start in progress sees this and stops what it started
+                    chosen.add(s);
+                }
+            }
+            changed.signalAll();
+        });
+        List<java.util.concurrent.Future<?>> stops = chosen.stream().<java.util.concurrent.Future<?>>map(s -> jobs.submit(() -> drainAndStop(s))).toList();
+        for (var f : stops) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.log(System.Logger.Level.WARNING, "unload failed: " + e.getCause());
+            }
+        }
+        return chosen.stream().map(s -> s.entry.alias()).toList();
+    }
+
+    /** The models held now, in load order. */
+    public List<LoadedModel> running() {
+        return locked(() -> {
+            long now = System.nanoTime();
+            return slots.values().stream().map(s -> new LoadedModel(s.entry.alias(), s.state.name().toLowerCase(java.util.Locale.ROOT),
+                    s.running.map(RunningModel::container).orElse(""), s.running.map(r -> r.url().toString()).orElse(""),
+                    s.bytes, s.entry.pinned(), s.inFlight, s.inFlight > 0 ? Duration.ZERO : Duration.ofNanos(now - s.lastUsed),
+                    s.running.map(RunningModel::loadTime).orElse(Duration.ZERO), s.restarts)).toList();
+        });
+    }
+
+    public long budgetBytes() {
+        return settings.budgetBytes();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    private Optional<ModelEntry> find(String alias) {
+        return registered.get().stream().filter(m -> m.alias().equals(alias)).findFirst();
+    }
+
+    private void locked(Runnable action) {
+        lock.lock();
+        try {
+            action.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T locked(Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String gib(long bytes) {
+        return String.format("%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** Unloads every model (their containers are stopped and removed), then stops the background work. */
+    @Override
+    public void close() {
+        checker.shutdownNow();
+        unload(Optional.empty());
+        locked(() -> {
+            closed = true;
+            changed.signalAll();
+        });
+        jobs.shutdown();
+        try {
+            jobs.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
