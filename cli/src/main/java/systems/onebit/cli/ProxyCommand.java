@@ -102,10 +102,20 @@ public final class ProxyCommand implements Callable<Integer> {
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
                 maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent);
         CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch cleanedUp = new CountDownLatch(1);
         PrintStream log = context.err();
         ModelScheduler models = onDemand(watch);
         try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println), models)) {
-            Thread hook = new Thread(stopped::countDown, "1bit-proxy-shutdown");
+            // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
+            // unloaded its on-demand models, so no container is left running.
+            Thread hook = new Thread(() -> {
+                stopped.countDown();
+                try {
+                    cleanedUp.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "1bit-proxy-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             context.out().println("1bit proxy listening on http://" + listen + ":" + proxy.port() + "/v1 ("
                     + registry.backends().stream().filter(b -> b.enabled()).count() + " backends, "
@@ -122,6 +132,8 @@ public final class ProxyCommand implements Callable<Integer> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            cleanedUp.countDown();
         }
         return 0;
     }

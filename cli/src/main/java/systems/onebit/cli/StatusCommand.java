@@ -23,6 +23,8 @@ import systems.onebit.orchestrator.probe.ModelLister;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.json.Trees;
+import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.toolbox.Toolbox;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -86,6 +88,8 @@ public final class StatusCommand implements Callable<Integer> {
             URI proxy = registry.proxyUrl();
             List<Future<Row>> rows = new ArrayList<>();
             rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
+            Future<HttpProbe.Result> loaded = registry.models().isEmpty() ? null
+                    : pool.submit(() -> HttpProbe.get(proxy, "/running", timeout));
             boolean flmRegistered = false;
             for (Backend b : registry.byPriority()) {
                 flmRegistered |= b.kind() == BackendKind.FLM;
@@ -126,8 +130,14 @@ public final class StatusCommand implements Callable<Integer> {
                     withState.add(row);
                 }
             }
+            if (loaded != null) {
+                withState.addAll(onDemand(registry, loaded.get()));
+            }
             // Toolbox containers that are not in the registry (made with `toolbox create`): shown, not counted.
             for (Toolbox t : toolboxes.map(Map::values).orElse(List.of())) {
+                if (t.name().startsWith(ToolboxModelRunner.PREFIX)) {
+                    continue;  // the proxy's on-demand models: their rows come from the proxy
+                }
                 Row probed = served(t.name(), "toolbox", t.url(), t.modelsPath(), t.healthPath(), false, timeout);
                 withState.add(new Row(t.name(), "toolbox", t.url().toString(), t.state().id() + " (not registered)",
                         probed.health(), probed.models(), probed.ms(), false));
@@ -141,6 +151,38 @@ public final class StatusCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
         }
+    }
+
+    /**
+     * One row per registered model, from the proxy's {@code GET /running}: loaded (where, how much memory, how long
+     * idle) or not. Shown, never counted: an unloaded model is not a fault.
+     */
+    private static List<Row> onDemand(Registry registry, HttpProbe.Result running) {
+        Map<String, com.fasterxml.jackson.databind.JsonNode> byAlias = new LinkedHashMap<>();
+        if (running.ok()) {
+            try {
+                Trees.read(Trees.JSON, running.body()).path("running").forEach(m -> byAlias.put(m.path("model").asText(), m));
+            } catch (java.io.IOException e) {
+                // an unreadable answer shows every model as unknown below
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (var entry : registry.models()) {
+            var m = byAlias.get(entry.alias());
+            String pinned = entry.pinned() ? ", pinned" : "";
+            if (m == null) {
+                rows.add(new Row(entry.alias(), "model", "-", (running.ok() ? "not loaded" : "unknown (proxy down)") + pinned,
+                        running.ok() ? "on demand" : running.health(), -1, running.took().toMillis(), false));
+            } else {
+                String state = m.path("state").asText() + ", " + String.format("%.2f GiB", m.path("memoryBytes").asLong() / (double) (1L << 30))
+                        + ", idle " + Math.round(m.path("idleSeconds").asDouble()) + " s, " + m.path("inFlight").asInt() + " in flight"
+                        + (m.path("restarts").asInt() > 0 ? ", " + m.path("restarts").asInt() + " restarts" : "") + pinned;
+                rows.add(new Row(entry.alias(), "model", m.path("url").asText("-"), state,
+                        m.path("state").asText().equals("ready") ? "healthy" : m.path("state").asText(), 1,
+                        running.took().toMillis(), false));
+            }
+        }
+        return rows;
     }
 
     /**

@@ -43,6 +43,19 @@ class RouterTest {
     }
 
     @Test
+    void aRegisteredModelNoLiveBackendServesIsLoadedOnDemand() {
+        assertThat(Router.route(Optional.of("gemma"), backends, Map.of("g", "gemma"), "toolbox", java.util.Set.of("gemma")))
+                .isEqualTo(new Router.Decision.Load("gemma"));
+        assertThat(Router.route(Optional.of("g"), backends, Map.of("g", "gemma"), "toolbox", java.util.Set.of("gemma")))
+                .isEqualTo(new Router.Decision.Load("gemma"));
+        // A live backend that already serves it wins over a new load; an unknown model lists the loadable ones too.
+        assertThat(Router.route(Optional.of("phi-4"), backends, Map.of(), "toolbox", java.util.Set.of("phi-4")))
+                .isEqualTo(new Router.Decision.Forward(backends.get(1), "phi-4"));
+        assertThat(Router.route(Optional.of("gpt-4o"), backends, Map.of(), "toolbox", java.util.Set.of("gemma")))
+                .isEqualTo(new Router.Decision.UnknownModel("gpt-4o", List.of("phi-4", "shared", "qwen3-30b", "gemma")));
+    }
+
+    @Test
     void aModelWhoseBackendIsDownIsUnavailableNotUnknown() {
         assertThat(Router.route(Optional.of("llama3.2-1b"), backends, Map.of(), "toolbox"))
                 .isInstanceOf(Router.Decision.Unavailable.class);

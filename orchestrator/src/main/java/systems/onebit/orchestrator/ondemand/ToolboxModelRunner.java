@@ -29,7 +29,8 @@ import systems.onebit.orchestrator.toolbox.ToolboxService;
  */
 public final class ToolboxModelRunner implements ModelRunner {
 
-    static final String PREFIX = "1bit-model-";
+    /** Every on-demand container's name starts with this. */
+    public static final String PREFIX = "1bit-model-";
     private static final Duration POLL = Duration.ofMillis(20);
 
     private final Supplier<ToolboxService> toolboxes;
