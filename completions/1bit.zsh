@@ -193,6 +193,8 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models rm" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models fit" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models inspect" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models running" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models unload" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
 
@@ -232,11 +234,15 @@ function _complete_1bit() {
   local cmds32=(models rm)
   local cmds33=(models fit)
   local cmds34=(models inspect)
-  local cmds35=(webui status)
-  local cmds36=(gaia status)
+  local cmds35=(models running)
+  local cmds36=(models unload)
+  local cmds37=(webui status)
+  local cmds38=(gaia status)
 
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_running; return $?; fi
   if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_inspect; return $?; fi
   if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_fit; return $?; fi
   if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_rm; return $?; fi
@@ -453,7 +459,7 @@ function _picocli_1bit_models() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="add list ls rm fit inspect"
+  local commands="add list ls rm fit inspect running unload"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -474,7 +480,7 @@ function _picocli_1bit_proxy() {
 
   local commands=""
   local flag_opts="'--insecure' '--reasoning-as-content' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--host' '--port' '--max-body-mb' '--api-key-env' '--cors-origin' '--max-concurrent' '--queue'"
+  local arg_opts="'--host' '--port' '--max-body-mb' '--api-key-env' '--cors-origin' '--max-concurrent' '--queue' '--memory-budget' '--model-overhead-mb' '--idle-ttl' '--model-start-timeout' '--keepalive' '--model-check-interval'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -498,6 +504,24 @@ function _picocli_1bit_proxy() {
       return
       ;;
     '--queue')
+      return
+      ;;
+    '--memory-budget')
+      return
+      ;;
+    '--model-overhead-mb')
+      return
+      ;;
+    '--idle-ttl')
+      return
+      ;;
+    '--model-start-timeout')
+      return
+      ;;
+    '--keepalive')
+      return
+      ;;
+    '--model-check-interval')
       return
       ;;
   esac
@@ -1062,7 +1086,7 @@ function _picocli_1bit_models_add() {
 
   local commands=""
   local flag_opts="'--pin' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--alias' '--ctx' '--parallel' '--flavor'"
+  local arg_opts="'--alias' '--ctx' '--parallel' '--flavor' '--ttl'"
   local F_option_args=("vulkan-radv" "vulkan-amdvlk" "rocm-6.4.4" "rocm-7.2.2" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
@@ -1081,6 +1105,9 @@ function _picocli_1bit_models_add() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )
       return $?
+      ;;
+    '--ttl')
+      return
       ;;
   esac
 
@@ -1216,6 +1243,42 @@ function _picocli_1bit_models_inspect() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `running` subcommand.
+function _picocli_1bit_models_running() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `unload` subcommand.
+function _picocli_1bit_models_unload() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

@@ -200,6 +200,8 @@ public final class ProxyServer implements AutoCloseable {
         List<LoadedModel> loaded = models.running();
         doc.put("budgetBytes", models.budgetBytes());
         doc.put("usedBytes", loaded.stream().mapToLong(LoadedModel::memoryBytes).sum());
+        doc.put("loads", models.loads());
+        doc.put("evictions", models.evictions());
         ArrayNode list = doc.putArray("running");
         for (LoadedModel m : loaded) {
             ObjectNode node = list.addObject();

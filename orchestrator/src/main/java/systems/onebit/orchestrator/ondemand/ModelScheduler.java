@@ -103,10 +103,14 @@ public final class ModelScheduler implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Failure> failures = new HashMap<>();
+    /** When each waiting request for a model arrived: a model is not evicted for a request that came after them. */
+    private final Map<String, List<Long>> waiters = new HashMap<>();
     private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("1bit-model-job-", 0).factory());
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-model-check").factory());
     private boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong loads = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param registered the registered models, read on every decision (the registry may change while the proxy runs)
@@ -229,6 +233,7 @@ public final class ModelScheduler implements AutoCloseable {
         long begin = System.nanoTime();
         long deadline = begin + settings.startTimeout().toNanos();
         long nextTick = begin + settings.waitTick().toNanos();
+        boolean queued = false;
         lock.lock();
         try {
             while (true) {
@@ -256,7 +261,7 @@ public final class ModelScheduler implements AutoCloseable {
                                 + " failed tries; the next may begin in " + Math.max(1, (failure.notBefore() - now) / 1_000_000_000L)
                                 + " s)", "see the proxy log, fix the model or its flavor, then retry");
                     }
-                    planStart(entry);  // may leave nothing changed when it has to wait for memory to be freed
+                    planStart(entry, begin);  // may leave nothing changed when it has to wait for memory to be freed
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
@@ -264,6 +269,10 @@ public final class ModelScheduler implements AutoCloseable {
                             + "' was not ready within " + settings.startTimeout().toSeconds() + " s ("
                             + Optional.ofNullable(slots.get(alias)).map(s -> s.state.name().toLowerCase(java.util.Locale.ROOT))
                             .orElse("waiting for memory") + ")", "retry, or raise the proxy's --model-start-timeout");
+                }
+                if (!queued) {
+                    queued = true;
+                    waiters.computeIfAbsent(alias, a -> new ArrayList<>()).add(begin);
                 }
                 changed.awaitNanos(Math.max(1, Math.min(deadline, nextTick) - now));
                 if (System.nanoTime() >= nextTick) {
@@ -281,12 +290,25 @@ public final class ModelScheduler implements AutoCloseable {
             throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted while model '" + alias
                     + "' was loading", "retry");
         } finally {
+            if (queued) {
+                List<Long> times = waiters.get(alias);
+                times.remove(Long.valueOf(begin));
+                if (times.isEmpty()) {
+                    waiters.remove(alias);
+                }
+                changed.signalAll();
+            }
             lock.unlock();
         }
     }
 
+    /** Whether a request for {@code alias} that arrived before {@code arrival} still waits (first come, first served). */
+    private boolean waitedForEarlier(String alias, long arrival) {
+        return waiters.getOrDefault(alias, List.of()).stream().anyMatch(t -> t < arrival);
+    }
+
     /** Under the lock: starts {@code entry} now if it fits (after evictions), else leaves it to a later retry. */
-    private void planStart(ModelEntry entry) {
+    private void planStart(ModelEntry entry, long arrival) {
         long bytes = memory.applyAsLong(entry);
         if (bytes > settings.budgetBytes()) {
             throw OrchestratorException.precondition("model '" + entry.alias() + "' needs " + gib(bytes)
@@ -297,8 +319,10 @@ public final class ModelScheduler implements AutoCloseable {
         long short_ = used + bytes - settings.budgetBytes();
         List<Slot> victims = new ArrayList<>();
         if (short_ > 0) {
-            // Least recently used first; idle models before busy ones.
+            // Least recently used first; idle models before busy ones; never a model that requests which came
+            // before this one still wait for (they are served first, then it may go).
             List<Slot> candidates = slots.values().stream().filter(Slot::evictable)
+                    .filter(s -> !waitedForEarlier(s.entry.alias(), arrival))
                     .sorted(Comparator.<Slot>comparingInt(s -> s.inFlight > 0 ? 1 : 0).thenComparingLong(s -> s.lastUsed))
                     .toList();
             long freed = 0;
@@ -310,7 +334,8 @@ public final class ModelScheduler implements AutoCloseable {
                 freed += c.bytes;
             }
             if (freed < short_) {
-                boolean changing = slots.values().stream().anyMatch(s -> s.state != State.READY);
+                boolean changing = slots.values().stream().anyMatch(s -> s.state != State.READY
+                        || (s.evictable() && waitedForEarlier(s.entry.alias(), arrival)));
                 if (changing) {
                     return;  // models are starting or stopping: decide again when they settle
                 }
@@ -326,6 +351,7 @@ public final class ModelScheduler implements AutoCloseable {
         changed.signalAll();
         jobs.execute(() -> {
             for (Slot victim : victims) {
+                evictions.incrementAndGet();
                 LOG.log(System.Logger.Level.INFO, "unloading " + victim.entry.alias() + " to make room for " + entry.alias());
                 drainAndStop(victim);
             }
@@ -348,6 +374,7 @@ public final class ModelScheduler implements AutoCloseable {
                 changed.signalAll();
                 return true;
             });
+            loads.incrementAndGet();
             LOG.log(System.Logger.Level.INFO, "loaded " + alias + " on " + running.url() + " in " + running.loadTime().toMillis() + " ms");
             if (!keep) {
                 runner.stop(running);
@@ -550,6 +577,16 @@ public final class ModelScheduler implements AutoCloseable {
                     s.bytes, s.entry.pinned(), s.inFlight, s.inFlight > 0 ? Duration.ZERO : Duration.ofNanos(now - s.lastUsed),
                     s.running.map(RunningModel::loadTime).orElse(Duration.ZERO), s.restarts)).toList();
         });
+    }
+
+    /** Models loaded since the proxy started (restarts after a crash not included). */
+    public long loads() {
+        return loads.get();
+    }
+
+    /** Models unloaded to make room for another. */
+    public long evictions() {
+        return evictions.get();
     }
 
     public long budgetBytes() {

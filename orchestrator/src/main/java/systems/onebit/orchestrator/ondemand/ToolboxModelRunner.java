@@ -76,11 +76,10 @@ public final class ToolboxModelRunner implements ModelRunner {
         }
     }
 
+    /** Removed with force (SIGKILL): llama-server holds nothing worth a graceful stop, and a swap waits on this. */
     @Override
     public void stop(RunningModel model) {
-        ToolboxService service = toolboxes.get();
-        service.stop(List.of(model.container()), Duration.ofSeconds(10));
-        removeQuietly(service, model.container());
+        removeQuietly(toolboxes.get(), model.container());
     }
 
     @Override
