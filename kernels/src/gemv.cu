@@ -67,7 +67,18 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 if (r < rows) {
+#ifdef ONEBIT_MEMORY_ONLY
+                    // Bench-only build: the same loads, folded instead of decoded (tells memory from ALU limits).
+                    int fold = packed[r][0] ^ packed[r][1] ^ packed[r][2] ^ packed[r][3];
+                    const int* xi = reinterpret_cast<const int*>(&x);
+#pragma unroll
+                    for (int k = 0; k < (int)(sizeof(x) / 4); k++) {
+                        fold ^= xi[k];
+                    }
+                    acc[r][j] = fma(dw[r] * da, (double)fold, acc[r][j]);
+#else
                     acc[r][j] = fma(dw[r] * da, (double)F::dot(packed[r], x), acc[r][j]);
+#endif
                 }
             }
         }
