@@ -1,0 +1,139 @@
+package systems.onebit.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import systems.onebit.orchestrator.ondemand.ModelScheduler;
+import systems.onebit.orchestrator.registry.Registry;
+
+/**
+ * The proxy's HTTP layer on Helidon's test server, set up through the same {@link ProxyServer#routing} production
+ * uses, over a fixed backend snapshot: everything decided before a request is forwarded (listing, routing errors,
+ * limits, access control). Forwarding itself is tested against real llama-servers (ProxyIT and the other ITs).
+ */
+@ServerTest
+class ProxyRoutingTest {
+
+    // Nothing listens on these ports: no test here may reach a backend.
+    private static final List<LiveBackend> BACKENDS = List.of(
+            new LiveBackend("gpu", URI.create("http://127.0.0.1:9"), 100, List.of("qwen3", "shared"), true),
+            new LiveBackend("npu", URI.create("http://127.0.0.1:9"), 200, List.of("llama3.2-1b", "shared"), true),
+            new LiveBackend("old", URI.create("http://127.0.0.1:9"), 50, List.of("gone"), false));
+    private static final Registry REGISTRY = new Registry("127.0.0.1", 0, "gpu", List.of(), Map.of("fast", "qwen3"));
+
+    private final Http1Client client;
+
+    ProxyRoutingTest(Http1Client client) {
+        this.client = client;
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder rules) {
+        ProxyServer.Settings settings = ProxyServer.Settings.defaults(REGISTRY).withMaxBodyBytes(1024)
+                .withAccess("sesame", List.of("http://localhost:3000"));
+        ProxyServer.routing(rules, () -> BACKENDS, name -> { }, () -> REGISTRY, settings, WebClient.builder().build(),
+                new Observer(line -> { }), ModelScheduler.none());
+    }
+
+    private HttpClientResponse post(String path, String body) {
+        return client.post(path).header(HeaderNames.AUTHORIZATION, "Bearer sesame")
+                .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body);
+    }
+
+    private String get(String path) {
+        try (HttpClientResponse res = client.get(path).header(HeaderNames.AUTHORIZATION, "Bearer sesame").request()) {
+            assertThat(res.status()).isEqualTo(Status.OK_200);
+            return res.as(String.class);
+        }
+    }
+
+    @Test
+    void modelsAreTheUnionOfHealthyBackendsInPriorityOrderWithAliases() {
+        for (String prefix : List.of("/v1", "/api/v1", "/api/v0")) {
+            String body = get(prefix + "/models");
+            assertThat(body).contains("\"id\":\"qwen3\",\"object\":\"model\",\"created\":0,\"owned_by\":\"gpu\"")
+                    .contains("\"id\":\"shared\",\"object\":\"model\",\"created\":0,\"owned_by\":\"gpu\"")
+                    .contains("\"id\":\"llama3.2-1b\"").contains("\"id\":\"fast\",\"object\":\"model\",\"created\":0,\"owned_by\":\"gpu\"")
+                    .doesNotContain("\"gone\"");
+            assertThat(body.indexOf("\"qwen3\"")).isLessThan(body.indexOf("\"llama3.2-1b\""));
+        }
+        assertThat(get("/v1/models/llama3.2-1b")).contains("\"owned_by\":\"npu\"");
+    }
+
+    @Test
+    void anUnknownModelIsA404ThatListsTheAvailableOnes() {
+        try (HttpClientResponse res = post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}")) {
+            assertThat(res.status()).isEqualTo(Status.NOT_FOUND_404);
+            assertThat(res.as(String.class)).contains("\"code\":\"model_not_found\"")
+                    .contains("model 'gpt-4o' is not served here; available: qwen3, shared, llama3.2-1b");
+        }
+    }
+
+    @Test
+    void aModelWhoseOnlyBackendIsDownIs503NotRoutedElsewhere() {
+        try (HttpClientResponse res = post("/api/v1/chat/completions", "{\"model\":\"gone\"}")) {
+            assertThat(res.status()).isEqualTo(Status.SERVICE_UNAVAILABLE_503);
+            assertThat(res.as(String.class)).contains("\"code\":\"backend_unavailable\"");
+        }
+    }
+
+    @Test
+    void malformedJsonAndOversizedBodiesAreRefusedInOpenAiErrorFormat() {
+        try (HttpClientResponse res = post("/v1/completions", "{\"model\": ")) {
+            assertThat(res.status()).isEqualTo(Status.BAD_REQUEST_400);
+            assertThat(res.as(String.class)).startsWith("{\"error\":{\"message\":\"request body is not valid JSON")
+                    .contains("\"type\":\"invalid_request_error\",\"code\":\"invalid_json\"");
+        }
+        try (HttpClientResponse res = post("/v1/completions", "{\"model\":\"qwen3\",\"prompt\":\"" + "x".repeat(2000) + "\"}")) {
+            assertThat(res.status()).isEqualTo(Status.REQUEST_ENTITY_TOO_LARGE_413);
+            assertThat(res.as(String.class)).contains("\"code\":\"request_too_large\"");
+        }
+    }
+
+    @Test
+    void theApiKeyIsRequiredExceptForHealthAndCorsAnswersOnlyListedOrigins() {
+        try (HttpClientResponse res = client.get("/v1/models").request()) {
+            assertThat(res.status()).isEqualTo(Status.UNAUTHORIZED_401);
+            assertThat(res.as(String.class)).contains("\"code\":\"invalid_api_key\"");
+        }
+        try (HttpClientResponse res = client.get("/v1/models").header(HeaderNames.AUTHORIZATION, "Bearer sesamf").request()) {
+            assertThat(res.status()).isEqualTo(Status.UNAUTHORIZED_401);
+        }
+        try (HttpClientResponse res = client.get("/health").request()) {
+            assertThat(res.status()).isEqualTo(Status.OK_200);
+            assertThat(res.as(String.class)).contains("\"name\":\"old\"", "\"healthy\":false");
+        }
+        try (HttpClientResponse res = client.method(io.helidon.http.Method.OPTIONS).path("/v1/chat/completions")
+                .header(HeaderNames.ORIGIN, "http://localhost:3000").request()) {
+            assertThat(res.status()).isEqualTo(Status.NO_CONTENT_204);
+            assertThat(res.headers().first(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).contains("http://localhost:3000");
+        }
+        try (HttpClientResponse res = client.get("/health").header(HeaderNames.ORIGIN, "http://evil.example").request()) {
+            assertThat(res.headers().first(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).isEmpty();
+        }
+    }
+
+    @Test
+    void withNoModelsOnDemandRunningIsEmptyAndUnloadingAnUnknownModelIs404() {
+        assertThat(get("/running")).contains("\"running\":[]", "\"budgetBytes\":0");
+        try (HttpClientResponse res = post("/unload", "{\"model\":\"qwen3\"}")) {
+            assertThat(res.status()).isEqualTo(Status.NOT_FOUND_404);
+            assertThat(res.as(String.class)).contains("not registered");
+        }
+        try (HttpClientResponse res = post("/v1/unload", "")) {
+            assertThat(res.status()).isEqualTo(Status.OK_200);
+            assertThat(res.as(String.class)).contains("\"unloaded\":[]");
+        }
+    }
+}
