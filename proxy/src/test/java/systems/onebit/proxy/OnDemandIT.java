@@ -304,6 +304,32 @@ class OnDemandIT {
     }
 
     @Test
+    void aNewProxyTakesOverModelsAnEarlierOneLeftRunningAndRemovesStaleOnes() throws Exception {
+        ModelEntry kept = model("small", small, 1);
+        ModelEntry changed = model("medium", medium, 1);
+        start(List.of(kept, changed), 8L << 30, Duration.ofMinutes(5));
+        assertAnswered(chat("small", 2), "small");
+        assertAnswered(chat("medium", 2), "medium");
+        String keptContainer = podman("ps", "--filter", "label=systems.onebit.on-demand=small", "--format", "{{.ID}}").strip();
+        // A second scheduler, as after the proxy crashed: "medium" is now registered with another file.
+        ModelEntry moved = model("medium", large, 1);
+        ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(8L << 30).withOverhead(OVERHEAD);
+        Map<String, AtomicInteger> before = Map.copyOf(starts);
+        try (ModelScheduler next = new ModelScheduler(() -> List.of(kept, moved), ModelScheduler.estimator(settings),
+                counting(new ToolboxModelRunner(() -> toolboxes)), settings).start()) {
+            assertThat(next.running()).extracting(m -> m.alias() + "=" + m.state()).containsExactly("small=ready");
+            assertThat(podman("ps", "--filter", "label=systems.onebit.on-demand=small", "--format", "{{.ID}}").strip())
+                    .isEqualTo(keptContainer);
+            assertThat(podman("ps", "-a", "--filter", "label=systems.onebit.on-demand=medium", "--format", "{{.Names}}").strip())
+                    .as("the container for the old medium file is removed").isEmpty();
+            assertThat(starts.get("small").get()).isEqualTo(before.get("small").get());
+            try (ModelScheduler.Lease lease = next.acquire("small", () -> { })) {
+                assertThat(lease.backend().container()).isEqualTo(ToolboxModelRunner.containerName("small"));
+            }
+        }
+    }
+
+    @Test
     void aKilledBackendIsRestartedQueuedRequestsAreRetriedAndTheStreamEndsWithAnError() throws Exception {
         ModelEntry one = new ModelEntry("large", large, 4096, "cpu", 1, false);
         start(List.of(one), 8L << 30, Duration.ofMinutes(5));
