@@ -66,7 +66,7 @@ public final class ProxyCommand implements Callable<Integer> {
     java.time.Duration idleTtl;
 
     @Option(names = "--model-start-timeout", paramLabel = "DURATION", defaultValue = "3m", converter = DurationConverter.class,
-            description = "Longest a request waits for its model to load (default ${DEFAULT-VALUE}); then 504.")
+            description = "Longest a request waits for its model to load (default ${DEFAULT-VALUE}); then 503.")
     java.time.Duration startTimeout;
 
     @Option(names = "--keepalive", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,

@@ -72,12 +72,9 @@ final class OnDemandRelay {
         }
     }
 
+    /** 404 for a model that is not registered; every other load failure (timeout included) is a 503 that says why. */
     private static int status(OrchestratorException e) {
-        return switch (e.reason()) {
-            case NOT_FOUND -> 404;
-            case TIMEOUT -> 504;
-            default -> 503;
-        };
+        return e.reason() == OrchestratorException.Reason.NOT_FOUND ? 404 : 503;
     }
 
     private static String code(OrchestratorException e) {

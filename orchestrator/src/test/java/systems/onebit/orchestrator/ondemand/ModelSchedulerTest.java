@@ -158,6 +158,26 @@ class ModelSchedulerTest {
     }
 
     @Test
+    void aRequestWaitsAtMostTheStartTimeoutAndTheLoadGoesOnForLaterOnes() throws Exception {
+        ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(10)
+                .withTimes(Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofMillis(50));
+        runner.startMillis = 600;
+        scheduler = new ModelScheduler(() -> List.of(entry("slow", false)), e -> 10, runner, settings).start();
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> scheduler.acquire("slow", () -> { }))
+                .isInstanceOfSatisfying(OrchestratorException.class,
+                        e -> assertThat(e.reason()).isEqualTo(OrchestratorException.Reason.TIMEOUT))
+                .hasMessageContaining("'slow' was not ready within");
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofMillis(500));
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (scheduler.running().stream().noneMatch(m -> m.state().equals("ready")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        scheduler.acquire("slow", () -> { }).close();
+        assertThat(runner.events).containsExactly("start slow");
+    }
+
+    @Test
     void aFailedStartIsReportedToItsWaitersAndBackedOff() {
         scheduler(2, Duration.ofMinutes(5), entry("bad", false));
         runner.broken.add("bad");
