@@ -116,7 +116,25 @@ class OnDemandCliIT {
         new ProcessExecutor("curl", "-sS", "--max-time", "90", "-H", "Content-Type: application/json",
                 "-d", "{\"model\":\"tiny\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                 "http://127.0.0.1:" + proxyPort + "/v1/chat/completions").readOutput(true).exitValueNormal().execute();
-        assertThat(cli.run("down").code()).isZero();
+        Cli.Result down = cli.run("down");
+        assertThat(down.code()).as(down.toString()).isZero();
+        assertThat(down.out()).contains("on-demand models: unchanged, none left running");
+        assertThat(podman("ps", "-a", "--filter", "label=systems.onebit.on-demand=tiny", "--format", "{{.Names}}").strip()).isEmpty();
+
+        // A proxy killed outright leaves its model running: `down` removes it.
+        assertThat(cli.run("up").code()).isZero();
+        new ProcessExecutor("curl", "-sS", "--max-time", "90", "-H", "Content-Type: application/json",
+                "-d", "{\"model\":\"tiny\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "http://127.0.0.1:" + proxyPort + "/v1/chat/completions").readOutput(true).exitValueNormal().execute();
+        long pid = Long.parseLong(Files.readString(home.resolve("state/1bit/proxy.pid")).strip().split(" ")[0]);
+        ProcessHandle proxyProcess = ProcessHandle.of(pid).orElseThrow();
+        proxyProcess.destroyForcibly();
+        proxyProcess.onExit().get();
+        assertThat(podman("ps", "--filter", "label=systems.onebit.on-demand=tiny", "--format", "{{.Names}}").strip())
+                .isEqualTo("1bit-model-tiny");
+        Cli.Result cleanup = cli.run("down");
+        assertThat(cleanup.code()).as(cleanup.toString()).isZero();
+        assertThat(cleanup.out()).contains("on-demand models: removed 1bit-model-tiny");
         assertThat(podman("ps", "-a", "--filter", "label=systems.onebit.on-demand=tiny", "--format", "{{.Names}}").strip()).isEmpty();
     }
 }

@@ -75,6 +75,9 @@ public final class StackService {
         if (withProxy) {
             progress.accept("proxy: stopping (" + proxy.describe() + ")");
             reports.add(proxy.down(timeout));
+            if (!registry.models().isEmpty() && names.isEmpty()) {
+                reports.add(leftOnDemand(progress));
+            }
         }
         reports.addAll(forEach(targets.reversed(), progress, (service, existing) -> backend -> {
             Toolbox toolbox = existing.get(backend.name());
@@ -88,6 +91,31 @@ public final class StackService {
             return report(backend.name(), service.stop(List.of(backend.name()), Duration.ofSeconds(20)).getFirst());
         }));
         return reports;
+    }
+
+    /**
+     * A proxy that stops cleanly unloads its on-demand models; one that was killed leaves their containers running,
+     * and no proxy is left to manage them: they are removed here.
+     */
+    private StackReport leftOnDemand(Consumer<String> progress) {
+        String component = "on-demand models";
+        try {
+            ToolboxService service = toolboxes.get();
+            List<String> left = service.list().stream().map(Toolbox::name)
+                    .filter(n -> n.startsWith(systems.onebit.orchestrator.ondemand.ToolboxModelRunner.PREFIX)).toList();
+            if (left.isEmpty()) {
+                return new StackReport.Unchanged(component, "none left running");
+            }
+            progress.accept(component + ": removing " + left + " (left by a proxy that did not stop cleanly)");
+            List<String> failed = service.remove(left, true).stream().filter(r -> r instanceof ItemReport.Failed)
+                    .map(r -> ((ItemReport.Failed) r).error().oneLine()).toList();
+            return failed.isEmpty() ? new StackReport.Changed(component, "removed " + String.join(", ", left))
+                    : new StackReport.Failed(component, OrchestratorException.precondition("could not remove: "
+                    + String.join("; ", failed), "remove them with `podman rm -f`"));
+        } catch (OrchestratorException e) {
+            // No engine: then no container of ours can be running either.
+            return new StackReport.Unchanged(component, "not checked: " + e.getMessage());
+        }
     }
 
     private interface PerBackend {
