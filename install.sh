@@ -119,6 +119,8 @@ cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 # 1bit launcher (installed by install.sh)
 opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData)
+# The proxy runs for days: C2 for its hot paths; heap and code cache capped.
+[ "\${1:-}" = proxy ] && opts=(-XX:+UseSerialGC -Xss1m -XX:-UsePerfData -Xmx256m -XX:ReservedCodeCacheSize=64m)
 case \${1:-} in
   status | --version | -V | backends | complete-names | completion | webui | gaia) aot=$libdir/1bit-fast.aot ;;
   *) aot=$libdir/1bit.aot ;;

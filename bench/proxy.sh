@@ -19,11 +19,21 @@ wait_http() { for _ in $(seq 200); do curl -sf "$1" >/dev/null && return 0; slee
 mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
 "$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
   systems.onebit.orchestrator.testing.TinyGgufTool "$work/tiny.gguf"
+# A wider, deeper random model (384 x 12 layers): it streams at a few hundred tokens/s on one core, nearer a real
+# model's speed than the tiny one's thousands.
+"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
+  systems.onebit.orchestrator.testing.TinyGgufTool "$work/mid.gguf" 7 384 12 2048
 
-backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port)
-"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 8192 -np 8 -t 2 --no-warmup \
+backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port); backend2=$(free_port); nginx_port2=$(free_port)
+# One CPU thread for the backend by default: on a Strix Halo llama-server computes on the GPU and leaves the CPU
+# mostly idle, while here a CPU backend with -t 2 spins on both of this machine's two cores and starves whatever
+# else runs (LLAMA_THREADS=2 measures that contended case).
+"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
   >"$work/llama.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$backend/health"
+"$server" --host 127.0.0.1 --port "$backend2" -m "$work/mid.gguf" --alias mid -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
+  >"$work/llama-mid.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$backend2/health"
 
 mkdir -p "$work/config/1bit"
 cat >"$work/config/1bit/registry.yaml" <<YAML
@@ -31,6 +41,7 @@ proxy: {host: 127.0.0.1, port: $proxy}
 defaultBackend: llama
 backends:
   - {name: llama, kind: openai, url: "http://127.0.0.1:$backend", priority: 100, enabled: true}
+  - {name: mid, kind: openai, url: "http://127.0.0.1:$backend2", priority: 100, enabled: true}
 YAML
 XDG_CONFIG_HOME="$work/config" ./bin/1bit proxy --max-concurrent 64 --queue 256 >"$work/proxy.log" 2>&1 & pids+=($!)
 proxy_pid=$!
@@ -46,15 +57,25 @@ http {
     listen 127.0.0.1:$nginx_port;
     location / { proxy_pass http://llama; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
   }
+  upstream mid { server 127.0.0.1:$backend2; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port2;
+    location / { proxy_pass http://mid; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
 }
 NGINX
 nginx -c "$work/nginx.conf"
 wait_http "http://127.0.0.1:$nginx_port/health"
 
 declare -A url=([direct]="http://127.0.0.1:$backend/v1" [1bit]="http://127.0.0.1:$proxy/v1" [nginx]="http://127.0.0.1:$nginx_port/v1")
-# Warm-up, unmeasured: the JVM's JIT compiles the proxy's hot paths (nginx needs none).
-for t in direct 1bit nginx; do wrk -t 2 -c 16 -d 3s -s bench/post.lua "${url[$t]}/completions" >/dev/null; done
+declare -A url2=([direct]="http://127.0.0.1:$backend2/v1" [1bit]="http://127.0.0.1:$proxy/v1" [nginx]="http://127.0.0.1:$nginx_port2/v1")
+until curl -sf "http://127.0.0.1:$proxy/v1/models" | grep -q '"mid"'; do sleep 0.2; done
+# Warm-up, unmeasured: the JVM's JIT (C2, as bin/1bit runs the proxy) compiles the proxy's hot paths, as in a proxy
+# that has been up for a while; nginx needs none.
+for t in direct nginx; do wrk -t 2 -c 16 -d 3s -s bench/post.lua "${url[$t]}/completions" >/dev/null; done
+for c in 1 16 64; do wrk -t 1 -c $c -d 8s -s bench/post.lua "${url[1bit]}/completions" >/dev/null; done
 python3 bench/stream_client.py "${url[1bit]}" tiny 8 400 >/dev/null
+for t in direct 1bit nginx; do python3 bench/stream_client.py "${url2[$t]}" mid 8 50 >/dev/null; done
 
 mkdir -p bench/results
 out=bench/results/proxy.md
@@ -79,5 +100,18 @@ out=bench/results/proxy.md
     done
   done
   echo
+  echo "The same with the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed):"
+  echo
+  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
+  echo "|---|---|---|---|"
+  for s in 1 8; do
+    for t in direct 1bit nginx; do
+      j=$(python3 bench/stream_client.py "${url2[$t]}" mid "$s" 200)
+      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
+    done
+  done
+  echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
+  echo
+  echo "Reproduce: bash bench/proxy.sh $secs   (backend threads: LLAMA_THREADS=${LLAMA_THREADS:-1})"
 } | tee "$out"

@@ -122,8 +122,13 @@ public final class ProxyServer implements AutoCloseable {
         BackendMonitor monitor = new BackendMonitor(registry, Duration.ofSeconds(1)).start(settings.probeInterval());
         // Blocking HTTP/1.1 client on the request's own virtual thread, pooled keep-alive connections: far fewer
         // thread hand-offs per request than java.net.http.
+        // TCP_NODELAY upstream too: a request written as headers then body would otherwise wait for the backend's
+        // delayed ACK (40 ms) now and then.
         WebClient http = WebClient.builder().connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.firstByteTimeout()).followRedirects(false).keepAlive(true).build();
+                .readTimeout(settings.firstByteTimeout())
+                .socketOptions(o -> o.tcpNoDelay(true).connectTimeout(settings.connectTimeout())
+                        .readTimeout(settings.firstByteTimeout()))
+                .followRedirects(false).keepAlive(true).build();
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
