@@ -168,7 +168,7 @@ complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l queue -r -d 'Requests
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l memory-budget -r -d 'Memory the on-demand models may take together (default: GTT + VRAM of the amdgpu card, else MemTotal less 4 GiB).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l model-overhead-mb -r -d 'Per loaded model on top of weights and KV cache, for compute buffers (default 512).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l idle-ttl -r -d 'Unload an on-demand model unused this long (default 10m; a model\'s own --ttl wins).'
-complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l model-start-timeout -r -d 'Longest a request waits for its model to load (default 3m); then 504.'
+complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l model-start-timeout -r -d 'Longest a request waits for its model to load (default 3m); then 503.'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l keepalive -r -d 'While a model loads, a streaming client gets an SSE comment this often (default 5s).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l model-check-interval -r -d 'How often idle TTLs and loaded models\' health are checked (default 1s).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -s h -l help -d 'Show this help message and exit.'
