@@ -38,28 +38,10 @@ class OnDemandCliIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        String image = TestImages.llamaServer();
         cli = new Cli(home)
                 .env("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString())
                 .env("ONEBIT_SYSTEMD", "none");
-        Path manifests = Files.createDirectories(cli.configDir().resolve("toolbox-manifests"));
-        Files.writeString(manifests.resolve("cpu.yaml"), """
-                flavor: cpu
-                summary: "test override: the real llama-server, CPU only"
-                image: %s
-                devices: []
-                groups: []
-                securityOpt: []
-                ulimits: {}
-                environment: {}
-                command: [/app/llama-server, --host, "{host}", --port, "{port}", -m, "{model}", -t, "1", --no-warmup]
-                defaults:
-                  host: 127.0.0.1
-                  port: 13305
-                healthPath: /health
-                modelsPath: /v1/models
-                modelMount: /models
-                """.formatted(image));
+        TestImages.cpuManifest(cli.configDir().resolve("toolbox-manifests"));
         model = new TinyGguf().seed(5).context(256).name("tiny").write(Files.createDirectories(home.resolve("models")).resolve("tiny.gguf"));
         proxyPort = Cli.freePort();
         new RegistryStore(cli.configDir().resolve("registry.yaml")).update(r -> new Registry("127.0.0.1", proxyPort, "", List.of()));

@@ -47,29 +47,10 @@ class StackIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        String image = TestImages.llamaServer();
         cli = new Cli(home)
                 .env("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString())
                 .env("ONEBIT_SYSTEMD", "none");
-        Path manifests = cli.configDir().resolve("toolbox-manifests");
-        Files.createDirectories(manifests);
-        Files.writeString(manifests.resolve("cpu.yaml"), """
-                flavor: cpu
-                summary: "test override: the real llama-server, CPU only"
-                image: %s
-                devices: []
-                groups: []
-                securityOpt: []
-                ulimits: {}
-                environment: {}
-                command: [/app/llama-server, --host, "{host}", --port, "{port}", -m, "{model}", -c, "%d", -np, "2", -t, "1", --no-warmup]
-                defaults:
-                  host: 127.0.0.1
-                  port: 13305
-                healthPath: /health
-                modelsPath: /v1/models
-                modelMount: /models
-                """.formatted(image, CONTEXT));
+        TestImages.cpuManifest(cli.configDir().resolve("toolbox-manifests"), "-c", Integer.toString(CONTEXT), "-np", "2");
         Path models = Files.createDirectories(home.resolve("models"));
         Path modelA = new TinyGguf().seed(1).context(CONTEXT).name("tiny-a").write(models.resolve("a.gguf"));
         Path modelB = new TinyGguf().seed(2).context(CONTEXT).name("tiny-b").write(models.resolve("b.gguf"));

@@ -70,25 +70,7 @@ class OnDemandIT {
 
     @BeforeAll
     static void images() throws Exception {
-        String image = TestImages.llamaServer();
-        Path manifests = Files.createDirectories(dir.resolve("manifests"));
-        Files.writeString(manifests.resolve("cpu.yaml"), """
-                flavor: cpu
-                summary: "test override: the real llama-server, CPU only"
-                image: %s
-                devices: []
-                groups: []
-                securityOpt: []
-                ulimits: {}
-                environment: {}
-                command: [/app/llama-server, --host, "{host}", --port, "{port}", -m, "{model}", -t, "1", --no-warmup]
-                defaults:
-                  host: 127.0.0.1
-                  port: 13305
-                healthPath: /health
-                modelsPath: /v1/models
-                modelMount: /models
-                """.formatted(image));
+        Path manifests = TestImages.cpuManifest(dir.resolve("manifests")).getParent();
         Path models = Files.createDirectories(dir.resolve("models"));
         small = new TinyGguf().seed(1).context(512).name("small").write(models.resolve("small.gguf"));
         medium = new TinyGguf().seed(2).context(512).embedding(128).name("medium").write(models.resolve("medium.gguf"));

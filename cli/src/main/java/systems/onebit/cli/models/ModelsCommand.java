@@ -14,6 +14,7 @@ import systems.onebit.cli.Output;
 import systems.onebit.orchestrator.gguf.GgufFile;
 import systems.onebit.orchestrator.gguf.GgufReader;
 import systems.onebit.orchestrator.gguf.MemoryEstimate;
+import systems.onebit.orchestrator.ondemand.ModelMemory;
 
 @Command(name = "models", mixinStandardHelpOptions = true, description = "GGUF model files.",
         subcommands = {ModelsCommand.Add.class, ModelsCommand.ListModels.class, ModelsCommand.Remove.class,
@@ -29,10 +30,6 @@ public final class ModelsCommand {
             default -> throw systems.onebit.orchestrator.OrchestratorException.invalid("unknown cache type '" + cacheType + "'",
                     "use f16, q8_0, q4_0 or f32");
         };
-    }
-
-    static MemoryEstimate estimate(systems.onebit.orchestrator.registry.ModelEntry entry) {
-        return systems.onebit.orchestrator.ondemand.ModelMemory.estimate(entry);
     }
 
     static String gib(long bytes) {
@@ -81,7 +78,7 @@ public final class ModelsCommand {
             var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, tokensPerSlot, flavor, parallel, pinned,
                     ttl == null ? 0 : Math.max(1, ttl.toSeconds()));
             context.registry().update(r -> r.withModel(entry));
-            context.out().println("added " + name + " (" + model.architecture() + ", " + gib(estimate(entry).total())
+            context.out().println("added " + name + " (" + model.architecture() + ", " + gib(ModelMemory.estimate(entry).total())
                     + " estimated) from " + file);
             return 0;
         }
@@ -111,7 +108,7 @@ public final class ModelsCommand {
                 row.put("pinned", m.pinned());
                 long bytes;
                 try {
-                    bytes = estimate(m).total();
+                    bytes = ModelMemory.estimate(m).total();
                 } catch (systems.onebit.orchestrator.OrchestratorException e) {
                     bytes = -1;  // the file went away or changed: shown, not fatal for a listing
                 }
@@ -195,7 +192,7 @@ public final class ModelsCommand {
             List<Map<String, Object>> rows = new java.util.ArrayList<>();
             long total = 0;
             for (var m : chosen) {
-                MemoryEstimate e = estimate(m);
+                MemoryEstimate e = ModelMemory.estimate(m);
                 total += e.total();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("alias", m.alias());

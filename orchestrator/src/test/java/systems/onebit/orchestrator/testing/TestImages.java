@@ -162,4 +162,35 @@ public final class TestImages {
         out.putArchiveEntry(entry);
         out.closeArchiveEntry();
     }
+
+    /**
+     * Writes a user manifest {@code cpu.yaml} into {@code dir} that overrides the cpu flavor with the REAL llama-server
+     * image ({@link #llamaServer()}); {@code extraArgs} go after the model (one thread, no warm-up already).
+     */
+    public static java.nio.file.Path cpuManifest(java.nio.file.Path dir, String... extraArgs)
+            throws IOException, InterruptedException {
+        String image = llamaServer();
+        StringBuilder args = new StringBuilder();
+        for (String a : extraArgs) {
+            args.append(", \"").append(a).append('"');
+        }
+        java.nio.file.Files.createDirectories(dir);
+        return java.nio.file.Files.writeString(dir.resolve("cpu.yaml"), """
+                flavor: cpu
+                summary: "test override: the real llama-server, CPU only"
+                image: %s
+                devices: []
+                groups: []
+                securityOpt: []
+                ulimits: {}
+                environment: {}
+                command: [/app/llama-server, --host, "{host}", --port, "{port}", -m, "{model}"%s, -t, "1", --no-warmup]
+                defaults:
+                  host: 127.0.0.1
+                  port: 13305
+                healthPath: /health
+                modelsPath: /v1/models
+                modelMount: /models
+                """.formatted(image, args));
+    }
 }
