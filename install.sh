@@ -118,7 +118,9 @@ launcher=$(mktemp); tmpfiles+=("$launcher")
 cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 # 1bit launcher (installed by install.sh)
-opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData)
+# Transparent huge pages (madvise, only where the kernel allows them) for the heap: a short command touches
+# ~40 MB of fresh heap, and 2 MB pages cut its page faults (measured: 5-10 % of a 1bit status).
+opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData -XX:+UseTransparentHugePages)
 # The proxy runs for days: C2 for its hot paths; heap and code cache capped.
 [ "\${1:-}" = proxy ] && opts=(-XX:+UseSerialGC -Xss1m -XX:-UsePerfData -Xmx256m -XX:ReservedCodeCacheSize=64m)
 case \${1:-} in

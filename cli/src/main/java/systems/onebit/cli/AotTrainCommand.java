@@ -71,12 +71,28 @@ public final class AotTrainCommand implements Callable<Integer> {
         try {
             int port = server.getLocalPort();
             java.net.URI url = java.net.URI.create("http://127.0.0.1:" + port);
-            new systems.onebit.orchestrator.registry.RegistryStore(config.resolve("1bit/registry.yaml")).update(r ->
-                    new systems.onebit.orchestrator.registry.Registry("127.0.0.1", port, "", List.of(
-                            new systems.onebit.orchestrator.registry.Backend("train", systems.onebit.orchestrator.registry.BackendKind.OPENAI,
-                                    url, "", List.of(), List.of(), 100, true),
-                            new systems.onebit.orchestrator.registry.Backend("train-toolbox", systems.onebit.orchestrator.registry.BackendKind.TOOLBOX,
-                                    url, "cpu", List.of(), List.of(), 100, true))));
+            // Written as text, not through RegistryStore: its writer path (YAML generation, locking) would be loaded
+            // by every start from this cache, and status only reads.
+            java.nio.file.Files.createDirectories(config.resolve("1bit"));
+            java.nio.file.Files.writeString(config.resolve("1bit/registry.yaml"), """
+                    version: 1
+                    proxy:
+                      host: 127.0.0.1
+                      port: %1$d
+                    defaultBackend: ""
+                    backends:
+                      - name: train
+                        kind: openai
+                        url: %2$s
+                        priority: 100
+                        enabled: true
+                      - name: train-toolbox
+                        kind: toolbox
+                        url: %2$s
+                        flavor: cpu
+                        priority: 100
+                        enabled: true
+                    """.formatted(port, url));
             java.util.Map<String, String> env = new java.util.HashMap<>(context.env());
             env.put("XDG_CONFIG_HOME", config.toString());
             for (List<String> args : List.of(List.of("status"), List.of("status", "--json"))) {

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -69,6 +70,38 @@ public final class CliContext implements AutoCloseable {
 
     public RegistryStore registry() {
         return new RegistryStore(configDir().resolve("registry.yaml"));
+    }
+
+    private final Map<Class<?>, java.util.concurrent.FutureTask<?>> ahead = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Starts {@code work} on a background thread for the command {@code command}, which collects it with
+     * {@link #takeAhead}: lets a read-only command's I/O overlap picocli building the command model.
+     */
+    public <T> void ahead(Class<?> command, java.util.concurrent.Callable<T> work) {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
+        ahead.put(command, task);
+        Thread.ofPlatform().daemon().name("ahead-" + command.getSimpleName()).start(task);
+    }
+
+    /** What {@link #ahead} started for {@code command}, once; its exception is rethrown here. */
+    @SuppressWarnings("unchecked")
+    public <T> Optional<T> takeAhead(Class<?> command) {
+        java.util.concurrent.FutureTask<?> task = ahead.remove(command);
+        if (task == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of((T) task.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
+        }
     }
 
     public ManifestCatalog catalog() {

@@ -37,6 +37,9 @@ public final class Main {
         // on the class path (70 of them): about 100 ms of start-up.
         System.setProperty("picocli.disable.closures", "true");
         try (CliContext context = new CliContext(env, out, err)) {
+            if (args.length > 0 && args[0].equals("status")) {
+                StatusCommand.collectAhead(context, args);
+            }
             CommandLine cli = commandLine(context, args.length > 0 ? args[0] : "");
             return cli.execute(args);
         }
@@ -61,8 +64,9 @@ public final class Main {
                 cli.addSubcommand(name, new CommandLine(create(factory, type), factory));
             }
         });
+        // Concatenation, not String.format: java.util.Formatter's first use costs ~10 ms of every start-up.
         cli.getCommandSpec().usageMessage().footer(java.util.Arrays.stream(ExitCode.values())
-                .map(c -> String.format("  %2d  %s", c.code(), c.meaning())).toArray(String[]::new));
+                .map(c -> (c.code() < 10 ? "   " : "  ") + c.code() + "  " + c.meaning()).toArray(String[]::new));
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -59,4 +59,33 @@ class StatusCommandTest {
             up.stop(0);
         }
     }
+
+    /**
+     * {@code status} and {@code status --json} are collected ahead of picocli's parsing; any other option takes the
+     * ordinary path. Both must see the same registry and report its faults the same way.
+     */
+    @Test
+    void collectedAheadOrNotGivesTheSameRowsAndTheSameErrors() throws Exception {
+        Cli cli = new Cli(home).env("ONEBIT_HOST_ROOT", Files.createDirectories(home.resolve("host")).toString())
+                .env("PATH", home.toString());
+        assertThat(cli.run("backends", "add", "extra", "--kind", "openai", "--port", Integer.toString(Cli.freePort())).code()).isZero();
+        Cli.Result ahead = cli.run("status", "--json");
+        Cli.Result parsedFirst = cli.run("status", "--json", "--timeout", "700");
+        assertThat(names(ahead)).containsExactly("proxy", "extra", "llama", "flm", "open-webui", "gaia");
+        assertThat(names(parsedFirst)).isEqualTo(names(ahead));
+        assertThat(parsedFirst.code()).isEqualTo(ahead.code()).isEqualTo(ExitCode.DOWN.code());
+
+        Files.writeString(cli.configDir().resolve("registry.yaml"), "backends: [unclosed\n");
+        for (String[] args : new String[][] {{"status"}, {"status", "--timeout", "500"}}) {
+            Cli.Result broken = cli.run(args);
+            assertThat(broken.code()).as(broken.toString()).isEqualTo(ExitCode.CONFIG_INVALID.code());
+            assertThat(broken.err()).contains("is not valid YAML").contains("registry.yaml");
+        }
+    }
+
+    private static java.util.List<String> names(Cli.Result result) throws Exception {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        JSON.readTree(result.out()).get("components").forEach(c -> names.add(c.get("name").asText()));
+        return names;
+    }
 }
