@@ -71,7 +71,7 @@ public final class StatusCommand implements Callable<Integer> {
      */
     static void collectAhead(CliContext context, String... args) {
         if (Arrays.stream(args).skip(1).allMatch(a -> a.equals("--json"))) {
-            context.ahead(StatusCommand.class, () -> new StatusCommand(context).collect(context.registry().read(),
+            context.ahead(StatusCommand.class, () -> new StatusCommand(context).collect(context.registry()::read,
                     Duration.ofMillis(DEFAULT_TIMEOUT_MS)));
         }
     }
@@ -81,12 +81,12 @@ public final class StatusCommand implements Callable<Integer> {
         Duration timeout = Duration.ofMillis(timeoutMs);
         if (watchSeconds == null) {
             List<Row> rows = context.<List<Row>>takeAhead(StatusCommand.class)
-                    .orElseGet(() -> collect(context.registry().read(), timeout));
+                    .orElseGet(() -> collect(context.registry()::read, timeout));
             return render(rows, false);
         }
         int code = 0;
         for (int round = 1; count == 0 || round <= count; round++) {
-            code = render(collect(context.registry().read(), timeout), true);
+            code = render(collect(context.registry()::read, timeout), true);
             if (count != 0 && round == count) {
                 break;
             }
@@ -95,13 +95,15 @@ public final class StatusCommand implements Callable<Integer> {
         return code;
     }
 
-    private List<Row> collect(Registry registry, Duration timeout) {
+    private List<Row> collect(java.util.function.Supplier<Registry> registryRead, Duration timeout) {
         // Platform threads, not virtual ones: the JDK's virtual-thread unblocker sits in native code, and a thread in
-        // native code makes the JVM wait 300 ms before it exits. Podman is asked first: its answer is the slowest
-        // part, and it depends on nothing else.
+        // native code makes the JVM wait 300 ms before it exits. Podman is asked first, before the registry is even
+        // read: its answer is the slowest part (the JDK's first unix socket seeds a SecureRandom), and it depends on
+        // nothing else.
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             Future<Optional<Map<String, Toolbox>>> containers = pool.submit(() -> toolboxes(timeout));
             Future<LocalApps> apps = pool.submit(() -> new LocalApps(context.env(), context.host()));
+            Registry registry = registryRead.get();
             URI proxy = registry.proxyUrl();
             List<Future<Row>> rows = new ArrayList<>();
             rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
