@@ -41,7 +41,7 @@ mkdir -p "$work/config/1bit"
   done
 } > "$work/config/1bit/registry.yaml"
 start_backends() { for i in 1 2 3; do busybox httpd -f -p "127.0.0.1:$(cat "$work/port$i")" -h "$work/www$i" & pids+=($!); done; sleep 0.3; }
-export XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state
+export XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
 cmds=(-n 'podman ps' 'podman ps'
       -n '1bit --version (no AOT)' 'env ONEBIT_AOT=0 ./bin/1bit --version'
       -n '1bit --version (AOT)' './bin/1bit --version')

@@ -95,6 +95,7 @@ public final class AotTrainCommand implements Callable<Integer> {
                     """.formatted(port, url));
             java.util.Map<String, String> env = new java.util.HashMap<>(context.env());
             env.put("XDG_CONFIG_HOME", config.toString());
+            env.put("XDG_CACHE_HOME", config.resolve("cache").toString());
             for (List<String> args : List.of(List.of("status"), List.of("status", "--json"))) {
                 Main.run(env, sink, sink, args.toArray(String[]::new));
             }

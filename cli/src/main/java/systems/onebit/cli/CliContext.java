@@ -68,8 +68,15 @@ public final class CliContext implements AutoCloseable {
         return Path.of(home, fallback);
     }
 
+    /** {@code $XDG_CACHE_HOME/1bit}, by default {@code ~/.cache/1bit}: only what can be rebuilt at any time. */
+    public Path cacheDir() {
+        return xdg("XDG_CACHE_HOME", ".cache").resolve("1bit");
+    }
+
+    /** The registry, read through a cache of its parsed tree (see {@link systems.onebit.orchestrator.json.CachedYaml}). */
     public RegistryStore registry() {
-        return new RegistryStore(configDir().resolve("registry.yaml"));
+        return new RegistryStore(configDir().resolve("registry.yaml"),
+                new systems.onebit.orchestrator.json.CachedYaml(cacheDir().resolve("registry.tree.json")));
     }
 
     private final Map<Class<?>, java.util.concurrent.FutureTask<?>> ahead = new java.util.concurrent.ConcurrentHashMap<>();

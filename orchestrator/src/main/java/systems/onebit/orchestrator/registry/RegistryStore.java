@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.json.CachedYaml;
 
 /**
  * Reads and writes the registry file. Every change runs under an exclusive lock (a {@code .lock} file beside the
@@ -48,10 +49,24 @@ public final class RegistryStore {
     /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
+    /** How the registry's YAML text becomes a tree: parsed each time, or through a {@link CachedYaml}. */
+    @FunctionalInterface
+    private interface YamlReader {
+        JsonNode read(String text) throws IOException;
+    }
+
     private final Path file;
+    private final YamlReader yaml;
 
     public RegistryStore(Path file) {
         this.file = file.toAbsolutePath();
+        this.yaml = text -> systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.YAML, text);
+    }
+
+    /** Reads through {@code treeCache} (see {@link CachedYaml}); writes are unchanged. */
+    public RegistryStore(Path file, CachedYaml treeCache) {
+        this.file = file.toAbsolutePath();
+        this.yaml = treeCache::read;
     }
 
     public Path file() {
@@ -70,7 +85,7 @@ public final class RegistryStore {
             throw new OrchestratorException(OrchestratorException.Reason.IO,
                     "cannot read the registry " + file + " (" + e.getMessage() + ")", "check its permissions", e);
         }
-        return parse(text, file.toString());
+        return parse(text, file.toString(), yaml);
     }
 
     /** Applies {@code change} to the current registry under the lock and writes the result atomically. */
@@ -172,11 +187,15 @@ public final class RegistryStore {
     }
 
     static Registry parse(String text, String source) {
+        return parse(text, source, t -> systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.YAML, t));
+    }
+
+    private static Registry parse(String text, String source, YamlReader yaml) {
         String fix = "1bit never overwrites it: fix it by hand, or move it away (mv " + source + " " + source
                 + ".bak) to start again from the defaults";
         JsonNode root;
         try {
-            root = systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.YAML, text);
+            root = yaml.read(text);
         } catch (JsonProcessingException e) {
             throw OrchestratorException.configInvalid("registry " + source + " is not valid YAML (line "
                     + e.getLocation().getLineNr() + ": " + firstLine(e.getOriginalMessage()) + ")", fix);
