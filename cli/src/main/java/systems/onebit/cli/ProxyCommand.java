@@ -154,8 +154,9 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(budget).withOverhead(overheadMb << 20)
                 .withTimes(idleTtl, startTimeout, java.time.Duration.ofSeconds(30), checkInterval).withWaitTick(keepalive);
+        // Started by ProxyServer.start once the port is ours (it takes over models left running).
         return new ModelScheduler(() -> watch.current().models(), ModelScheduler.estimator(settings),
-                new ToolboxModelRunner(context::toolboxes), settings).start();
+                new ToolboxModelRunner(context::toolboxes), settings);
     }
 
     private static boolean isLoopback(String host) {

@@ -52,4 +52,16 @@ class ProxyCommandTest {
         assertThat(result.get().code()).isZero();
         assertThat(result.get().out()).contains("1bit proxy listening on http://127.0.0.1:" + port + "/v1");
     }
+
+    @Test
+    void aTakenPortEndsTheCommandWithAConflictInsteadOfServingNothing() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Cli.Result result = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> new Cli(home).run("proxy", "--port", Integer.toString(port)));
+            assertThat(result.code()).as(result.toString()).isEqualTo(ExitCode.CONFLICT.code());
+            assertThat(result.err()).contains("1bit: cannot listen on 127.0.0.1:" + port);
+            assertThat(result.out()).doesNotContain("listening");
+        }
+    }
 }

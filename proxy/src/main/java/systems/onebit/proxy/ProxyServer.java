@@ -137,6 +137,17 @@ public final class ProxyServer implements AutoCloseable {
                 .routing(r -> routing(r, monitor::snapshot, monitor::markDown, registry::current, settings, http, observer, models))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            // Helidon logs why and returns a stopped server. Nothing of the on-demand models has been touched yet:
+            // models left running belong to whoever holds the port.
+            monitor.close();
+            models.close();
+            throw new OrchestratorException(OrchestratorException.Reason.CONFLICT, "cannot listen on " + settings.host()
+                    + ":" + settings.port() + " (the port is taken, or the address is not this host's)",
+                    "stop what listens there (ss -ltnp 'sport = :" + settings.port() + "': another 1bit proxy?), or choose "
+                            + "another with --port / the registry's proxy.port");
+        }
+        models.start();
         return new ProxyServer(server, monitor, models);
     }
 

@@ -106,6 +106,8 @@ public final class ModelScheduler implements AutoCloseable {
     /** When each waiting request for a model arrived: a model is not evicted for a request that came after them. */
     private final Map<String, List<Long>> waiters = new HashMap<>();
     private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("1bit-model-job-", 0).factory());
+    private final java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-model-check").factory());
     private boolean closed;
@@ -154,8 +156,27 @@ public final class ModelScheduler implements AutoCloseable {
         return entry -> ModelMemory.estimate(entry, settings.overheadBytes()).total();
     }
 
-    /** Takes over backends an earlier proxy left running, then checks idle TTLs and health every check interval. */
+    /**
+     * Takes over backends an earlier proxy left running, then checks idle TTLs and health every check interval. Once
+     * only (later calls return at once); requests for registered models wait until it has run, so none starts a
+     * second backend for a model that is about to be taken over. Call it only once this proxy holds its port: a
+     * second proxy that cannot listen must not take the first one's models.
+     */
     public ModelScheduler start() {
+        if (!starting.compareAndSet(false, true)) {
+            return this;
+        }
+        try {
+            adopt();
+            long every = settings.checkInterval().toMillis();
+            checker.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+        } finally {
+            started.countDown();
+        }
+        return this;
+    }
+
+    private void adopt() {
         if (!registered.get().isEmpty()) {
             try {
                 for (RunningModel r : runner.adopt(registered.get())) {
@@ -170,9 +191,19 @@ public final class ModelScheduler implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "could not look for models left running: " + e.oneLine());
             }
         }
-        long every = settings.checkInterval().toMillis();
-        checker.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
-        return this;
+    }
+
+    private void awaitStarted(String alias, long deadline) {
+        try {
+            if (!started.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "model '" + alias
+                        + "' cannot load yet: the proxy is still taking over models left running", "retry shortly");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrchestratorException(OrchestratorException.Reason.PRECONDITION, "the proxy is shutting down",
+                    "retry when it is back");
+        }
     }
 
     /** Whether {@code alias} is a registered model (served on demand). */
@@ -234,6 +265,9 @@ public final class ModelScheduler implements AutoCloseable {
         long deadline = begin + settings.startTimeout().toNanos();
         long nextTick = begin + settings.waitTick().toNanos();
         boolean queued = false;
+        if (find(alias).isPresent()) {
+            awaitStarted(alias, deadline);
+        }
         lock.lock();
         try {
             while (true) {
