@@ -73,37 +73,69 @@ public final class DetachedProxy implements ProxyControl {
         return process.info().startInstant().map(Object::toString).orElse("unknown");
     }
 
+    /** In-process guard beside the file lock (file locks are per process). */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> LOCAL_LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @FunctionalInterface
+    private interface Step {
+        StackReport run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step} holding {@code proxy.lock} in the state directory: two {@code up}s at once (a boot script and
+     * a user, say) must not both start a proxy, where the loser, unable to listen, would take the pid file with it
+     * and leave the winner running unseen by {@code down}.
+     */
+    private StackReport exclusively(Step step) throws IOException {
+        Files.createDirectories(stateDir);
+        Path lockFile = stateDir.resolve("proxy.lock").toAbsolutePath();
+        java.util.concurrent.locks.ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new java.util.concurrent.locks.ReentrantLock());
+        local.lock();
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = channel.lock()) {
+            return step.run();
+        } finally {
+            local.unlock();
+        }
+    }
+
     @Override
     public StackReport up(Duration timeout) {
         try {
-            Optional<ProcessHandle> running = running();
-            HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
-            if (running.isPresent() && health.ok()) {
-                return new StackReport.Unchanged("proxy", "already running (pid " + running.get().pid() + ") on " + url);
-            }
-            if (running.isEmpty() && health.ok()) {
-                return new StackReport.Unchanged("proxy", "a proxy already answers on " + url + " (not started by 1bit up)");
-            }
-            if (running.isPresent()) {
-                return waitHealthy(running.get(), timeout, false);
-            }
-            Files.createDirectories(stateDir);
-            Files.writeString(logFile(), "", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().clear();
-            builder.environment().putAll(environment);
-            Process process = builder
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-                    .redirectErrorStream(true)
-                    .start();
-            writePid(process.toHandle());
-            return waitHealthy(process.toHandle(), timeout, true);
+            return exclusively(() -> start(timeout));
         } catch (IOException e) {
             return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
                     "cannot start the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
         }
+    }
+
+    private StackReport start(Duration timeout) throws IOException {
+        Optional<ProcessHandle> running = running();
+        HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
+        if (running.isPresent() && health.ok()) {
+            return new StackReport.Unchanged("proxy", "already running (pid " + running.get().pid() + ") on " + url);
+        }
+        if (running.isEmpty() && health.ok()) {
+            return new StackReport.Unchanged("proxy", "a proxy already answers on " + url + " (not started by 1bit up)");
+        }
+        if (running.isPresent()) {
+            return waitHealthy(running.get(), timeout, false);
+        }
+        Files.createDirectories(stateDir);
+        Files.writeString(logFile(), "", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        Process process = builder
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                .redirectErrorStream(true)
+                .start();
+        writePid(process.toHandle());
+        return waitHealthy(process.toHandle(), timeout, true);
     }
 
     private StackReport waitHealthy(ProcessHandle process, Duration timeout, boolean startedNow) {
@@ -129,6 +161,15 @@ public final class DetachedProxy implements ProxyControl {
 
     @Override
     public StackReport down(Duration timeout) {
+        try {
+            return exclusively(() -> stopRecorded(timeout));
+        } catch (IOException e) {
+            return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot stop the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
+        }
+    }
+
+    private StackReport stopRecorded(Duration timeout) {
         Optional<ProcessHandle> running = running();
         if (running.isEmpty()) {
             deletePid();
