@@ -29,6 +29,10 @@ class ConcurrentUpIT {
         if (cli != null) {
             cli.run("down");
         }
+        // Should this test fail, a proxy that down could not see must not outlive it (it would skew later runs).
+        ProcessHandle.current().descendants()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("proxy")).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     @Test
