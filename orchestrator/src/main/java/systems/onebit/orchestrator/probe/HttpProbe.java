@@ -53,7 +53,8 @@ public final class HttpProbe {
             socket.connect(new InetSocketAddress(target.getHost(), port), millisLeft(deadline));
             socket.setSoTimeout(millisLeft(deadline));
             String host = target.getHost().contains(":") ? "[" + target.getHost() + "]" : target.getHost();
-            return exchange(socket.getOutputStream(), new DeadlineStream(socket, deadline), host + ":" + port,
+            return exchange(socket.getOutputStream(), new java.io.BufferedInputStream(new DeadlineStream(socket, deadline)),
+                    host + ":" + port,
                     pathAndQuery(target), start);
         } catch (SocketTimeoutException e) {
             return result(0, "", "timeout", start);
@@ -184,7 +185,11 @@ public final class HttpProbe {
         }
     }
 
-    /** Re-arms the socket timeout before each read so that the whole exchange ends by the deadline. */
+    /**
+     * Re-arms the socket timeout before each read from the socket so that the whole exchange ends by the deadline.
+     * Buffered from outside: the status line and headers are read a byte at a time, and only a read that reaches
+     * the socket needs the timeout set.
+     */
     private static final class DeadlineStream extends InputStream {
         private final Socket socket;
         private final InputStream in;
@@ -192,7 +197,7 @@ public final class HttpProbe {
 
         DeadlineStream(Socket socket, long deadline) throws IOException {
             this.socket = socket;
-            this.in = new java.io.BufferedInputStream(socket.getInputStream());
+            this.in = socket.getInputStream();
             this.deadline = deadline;
         }
 

@@ -88,6 +88,29 @@ class HttpProbeTest {
     }
 
     @Test
+    void aServerThatTricklesItsHeadersStillEndsByTheDeadline() throws Exception {
+        try (ServerSocket trickle = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = trickle.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                    // One header byte every 50 ms, never ending: every read succeeds, the deadline must still hold.
+                    for (int i = 0; i < 200; i++) {
+                        s.getOutputStream().write('x');
+                        s.getOutputStream().flush();
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException ignored) {
+                    // the probe gave up
+                }
+            });
+            HttpProbe.Result result = HttpProbe.get(URI.create("http://127.0.0.1:" + trickle.getLocalPort()), "/health",
+                    Duration.ofMillis(400));
+            assertThat(result.health()).isEqualTo("timeout");
+            assertThat(result.took()).isLessThan(Duration.ofMillis(1500));
+        }
+    }
+
+    @Test
     void garbageIsNotHealthy() throws Exception {
         try (ServerSocket garbage = new ServerSocket(0)) {
             Thread.ofVirtual().start(() -> {
