@@ -60,6 +60,13 @@ public final class CachedYaml {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("yaml", text);
             doc.put("tree", tree);
+            // Owner-only, like the registry file it copies; set before anything is written into it.
+            try {
+                Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            }
             Files.writeString(tmp, Trees.writeJson(doc), StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

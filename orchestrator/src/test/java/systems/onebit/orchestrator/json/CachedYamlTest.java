@@ -38,6 +38,9 @@ class CachedYamlTest {
         var parsed = Trees.read(Trees.YAML, REGISTRY);
         assertThat(cache.read(REGISTRY)).isEqualTo(parsed);
         assertThat(cache.file()).exists();
+        // It copies the registry, which is owner-only.
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.file())))
+                .isEqualTo("rw-------");
         // Served from the file now: prove it by planting a different tree under the same text.
         String planted = Files.readString(cache.file()).replace("\"gpu\"", "\"planted\"");
         Files.writeString(cache.file(), planted);
