@@ -5,6 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -13,6 +17,7 @@ import systems.onebit.orchestrator.engine.ContainerEngine;
 import systems.onebit.orchestrator.engine.EngineLocator;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
+import systems.onebit.orchestrator.json.CachedYaml;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.registry.RegistryStore;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
@@ -30,6 +35,7 @@ public final class CliContext implements AutoCloseable {
     private EngineLocator locator;
     private ManifestCatalog catalog;
     private boolean loggingConfigured;
+    private final Map<Class<?>, FutureTask<?>> ahead = new ConcurrentHashMap<>();
 
     public CliContext(Map<String, String> env, PrintStream out, PrintStream err) {
         this.env = Map.copyOf(env);
@@ -73,20 +79,17 @@ public final class CliContext implements AutoCloseable {
         return xdg("XDG_CACHE_HOME", ".cache").resolve("1bit");
     }
 
-    /** The registry, read through a cache of its parsed tree (see {@link systems.onebit.orchestrator.json.CachedYaml}). */
+    /** The registry, read through a cache of its parsed tree (see {@link CachedYaml}). */
     public RegistryStore registry() {
-        return new RegistryStore(configDir().resolve("registry.yaml"),
-                new systems.onebit.orchestrator.json.CachedYaml(cacheDir().resolve("registry.tree.json")));
+        return new RegistryStore(configDir().resolve("registry.yaml"), new CachedYaml(cacheDir().resolve("registry.tree.json")));
     }
-
-    private final Map<Class<?>, java.util.concurrent.FutureTask<?>> ahead = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Starts {@code work} on a background thread for the command {@code command}, which collects it with
      * {@link #takeAhead}: lets a read-only command's I/O overlap picocli building the command model.
      */
-    public <T> void ahead(Class<?> command, java.util.concurrent.Callable<T> work) {
-        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
+    public <T> void ahead(Class<?> command, Callable<T> work) {
+        FutureTask<T> task = new FutureTask<>(work);
         ahead.put(command, task);
         Thread.ofPlatform().daemon().name("ahead-" + command.getSimpleName()).start(task);
     }
@@ -94,13 +97,13 @@ public final class CliContext implements AutoCloseable {
     /** What {@link #ahead} started for {@code command}, once; its exception is rethrown here. */
     @SuppressWarnings("unchecked")
     public <T> Optional<T> takeAhead(Class<?> command) {
-        java.util.concurrent.FutureTask<?> task = ahead.remove(command);
+        FutureTask<?> task = ahead.remove(command);
         if (task == null) {
             return Optional.empty();
         }
         try {
             return Optional.of((T) task.get());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
