@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.OrchestratorException;
@@ -95,7 +96,7 @@ public final class StatusCommand implements Callable<Integer> {
         return code;
     }
 
-    private List<Row> collect(java.util.function.Supplier<Registry> registryRead, Duration timeout) {
+    private List<Row> collect(Supplier<Registry> registryRead, Duration timeout) {
         // Platform threads, not virtual ones: the JDK's virtual-thread unblocker sits in native code, and a thread in
         // native code makes the JVM wait 300 ms before it exits. Podman is asked first, before the registry is even
         // read: its answer is the slowest part (the JDK's first unix socket seeds a SecureRandom), and it depends on

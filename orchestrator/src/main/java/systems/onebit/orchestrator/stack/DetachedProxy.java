@@ -2,14 +2,19 @@ package systems.onebit.orchestrator.stack;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.HttpWaitStrategy;
@@ -74,8 +79,8 @@ public final class DetachedProxy implements ProxyControl {
     }
 
     /** In-process guard beside the file lock (file locks are per process). */
-    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> LOCAL_LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS =
+            new ConcurrentHashMap<>();
 
     @FunctionalInterface
     private interface Step {
@@ -90,11 +95,11 @@ public final class DetachedProxy implements ProxyControl {
     private StackReport exclusively(Step step) throws IOException {
         Files.createDirectories(stateDir);
         Path lockFile = stateDir.resolve("proxy.lock").toAbsolutePath();
-        java.util.concurrent.locks.ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new java.util.concurrent.locks.ReentrantLock());
+        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
         local.lock();
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-             java.nio.channels.FileLock ignored = channel.lock()) {
+        try (FileChannel channel = FileChannel.open(lockFile,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
             return step.run();
         } finally {
             local.unlock();
@@ -124,8 +129,8 @@ public final class DetachedProxy implements ProxyControl {
             return waitHealthy(running.get(), timeout, false);
         }
         Files.createDirectories(stateDir);
-        Files.writeString(logFile(), "", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(logFile(), "", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
         builder.environment().putAll(environment);
