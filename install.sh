@@ -118,11 +118,15 @@ launcher=$(mktemp); tmpfiles+=("$launcher")
 cat >"$launcher" <<LAUNCHER
 #!/usr/bin/env bash
 # 1bit launcher (installed by install.sh)
-# Transparent huge pages (madvise, only where the kernel allows them) for the heap: a short command touches
-# ~40 MB of fresh heap, and 2 MB pages cut its page faults (measured: 5-10 % of a 1bit status).
-opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData -XX:+UseTransparentHugePages)
+opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData)
+# Transparent huge pages for the heap where the kernel offers them (fewer page faults for a short command).
+thp=""
+if [ -r /sys/kernel/mm/transparent_hugepage/enabled ]; then read -r thp </sys/kernel/mm/transparent_hugepage/enabled || true; fi
+case \$thp in *"[always]"* | *"[madvise]"*) opts+=(-XX:+UseTransparentHugePages) ;; esac
 # The proxy runs for days: C2 for its hot paths; heap and code cache capped.
 [ "\${1:-}" = proxy ] && opts=(-XX:+UseSerialGC -Xss1m -XX:-UsePerfData -Xmx256m -XX:ReservedCodeCacheSize=64m)
+# JVM warnings go to stderr: stdout carries the --json documents.
+opts+=(-Xlog:disable -Xlog:all=warning:stderr)
 case \${1:-} in
   status | --version | -V | backends | complete-names | completion | webui | gaia) aot=$libdir/1bit-fast.aot ;;
   *) aot=$libdir/1bit.aot ;;
