@@ -172,4 +172,30 @@ class InstallScriptTest {
         assertThat(version.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("1bit ");
     }
+
+    /**
+     * The installed launcher keeps stdout for the command: a JVM complaint (here a damaged AOT cache, as a disk error
+     * or an interrupted install could leave it) goes to stderr, so `status --json` still prints one JSON document.
+     */
+    @Test
+    void jvmWarningsNeverReachStdout() throws Exception {
+        Path home = tmp.resolve("home");
+        Run install = run(home);
+        assertThat(install.code()).as(install.output()).isZero();
+        Path cache = home.resolve(".local/lib/1bit/1bit-fast.aot");
+        byte[] garbage = new byte[4096];
+        new java.util.Random(7).nextBytes(garbage);
+        Files.write(cache, garbage);
+        Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        Path err = tmp.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder(home.resolve(".local/bin/1bit").toString(), "status", "--json")
+                .redirectError(err.toFile());
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("ONEBIT_SYSTEMD", "none");
+        Process status = pb.start();
+        String out = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(status.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).path("state").asText()).as(out).isNotEmpty();
+        assertThat(Files.readString(err)).contains("AOT cache");
+    }
 }
