@@ -35,6 +35,14 @@ class InstallScriptTest {
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
+    /** A real (rootless, user-mode) install into a fresh home, so the launcher and unit paths exist. */
+    private Path installedHome() throws Exception {
+        Path home = tmp.resolve("home");
+        Run install = run(home);
+        assertThat(install.code()).as(install.output()).isZero();
+        return home;
+    }
+
     private static List<String> files(Path root) throws IOException {
         if (!Files.exists(root)) {
             return List.of();
@@ -138,9 +146,7 @@ class InstallScriptTest {
     @Test
     void systemdAnalyzeVerifiesEveryInstalledUnit() throws Exception {
         // A real (rootless, user-mode) install, so ExecStart paths exist; systemd itself is not PID 1 here.
-        Path home = tmp.resolve("home");
-        Run install = run(home);
-        assertThat(install.code()).as(install.output()).isZero();
+        Path home = installedHome();
         Path units = home.resolve(".config/systemd/user");
         List<Path> toVerify = new ArrayList<>();
         try (Stream<Path> list = Files.list(units)) {
@@ -179,9 +185,7 @@ class InstallScriptTest {
      */
     @Test
     void jvmWarningsNeverReachStdout() throws Exception {
-        Path home = tmp.resolve("home");
-        Run install = run(home);
-        assertThat(install.code()).as(install.output()).isZero();
+        Path home = installedHome();
         Path cache = home.resolve(".local/lib/1bit/1bit-fast.aot");
         byte[] garbage = new byte[4096];
         new java.util.Random(7).nextBytes(garbage);
