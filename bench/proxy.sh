@@ -77,6 +77,19 @@ for c in 1 16 64; do wrk -t 1 -c $c -d 8s -s bench/post.lua "${url[1bit]}/comple
 python3 bench/stream_client.py "${url[1bit]}" tiny 8 400 >/dev/null
 for t in direct 1bit nginx; do python3 bench/stream_client.py "${url2[$t]}" mid 8 50 >/dev/null; done
 
+# One streaming table: 1 and 8 streams of MODEL (MAX_TOKENS each) against the targets in the array named URLS.
+stream_table() {
+  local -n urls=$1
+  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
+  echo "|---|---|---|---|"
+  for s in 1 8; do
+    for t in direct 1bit nginx; do
+      j=$(python3 bench/stream_client.py "${urls[$t]}" "$2" "$s" "$3")
+      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
+    done
+  done
+}
+
 mkdir -p bench/results
 out=bench/results/proxy.md
 {
@@ -91,25 +104,11 @@ out=bench/results/proxy.md
     done
   done
   echo
-  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
-  echo "|---|---|---|---|"
-  for s in 1 8; do
-    for t in direct 1bit nginx; do
-      j=$(python3 bench/stream_client.py "${url[$t]}" tiny "$s" 400)
-      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
-    done
-  done
+  stream_table url tiny 400
   echo
   echo "The same with the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed):"
   echo
-  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
-  echo "|---|---|---|---|"
-  for s in 1 8; do
-    for t in direct 1bit nginx; do
-      j=$(python3 bench/stream_client.py "${url2[$t]}" mid "$s" 200)
-      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
-    done
-  done
+  stream_table url2 mid 200
   echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
   echo

@@ -37,9 +37,7 @@ public final class Main {
         // on the class path (70 of them): about 100 ms of start-up.
         System.setProperty("picocli.disable.closures", "true");
         try (CliContext context = new CliContext(env, out, err)) {
-            if (args.length > 0 && args[0].equals("status")) {
-                StatusCommand.collectAhead(context, args);
-            }
+            StatusCommand.collectAhead(context, args);
             CommandLine cli = commandLine(context, args.length > 0 ? args[0] : "");
             return cli.execute(args);
         }

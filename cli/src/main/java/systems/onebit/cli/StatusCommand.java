@@ -68,10 +68,10 @@ public final class StatusCommand implements Callable<Integer> {
      * Starts collecting the status on a background thread before picocli has even built the command model (which
      * keeps the main thread busy for 50-90 ms at start-up, the second core idle): only when the arguments ask for
      * the default probes ({@code status} or {@code status --json}), so the command, once parsed, takes exactly the
-     * rows it would have collected itself, a few milliseconds earlier. Read-only; errors surface in {@link #call}.
+     * rows it would have collected itself, a few milliseconds earlier. Changes nothing; errors surface in {@link #call}.
      */
     static void collectAhead(CliContext context, String... args) {
-        if (Arrays.stream(args).skip(1).allMatch(a -> a.equals("--json"))) {
+        if (args.length > 0 && args[0].equals("status") && Arrays.stream(args).skip(1).allMatch(a -> a.equals("--json"))) {
             context.ahead(StatusCommand.class, () -> new StatusCommand(context).collect(context.registry()::read,
                     Duration.ofMillis(DEFAULT_TIMEOUT_MS)));
         }

@@ -3,13 +3,12 @@ package systems.onebit.orchestrator.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import systems.onebit.orchestrator.fs.LocalFiles;
 
 /**
  * YAML text to a tree, through a cache file that holds the last text read and its tree as JSON. Why: parsing even a
@@ -54,32 +53,15 @@ public final class CachedYaml {
     }
 
     private void store(String text, JsonNode tree) {
-        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("yaml", text);
+        doc.put("tree", tree);
         try {
             Files.createDirectories(cache.getParent());
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("yaml", text);
-            doc.put("tree", tree);
-            // Owner-only, like the registry file it copies; set before anything is written into it.
-            try {
-                Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(tmp);
-            }
-            Files.writeString(tmp, Trees.writeJson(doc), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING);
-            }
+            // Owner-only, like the registry file it copies.
+            LocalFiles.replace(cache, Trees.writeJson(doc), true);
         } catch (IOException | RuntimeException e) {
             // a cache that cannot be written only costs the next reader a YAML parse
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
         }
     }
 }

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -23,10 +22,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.fs.LocalFiles;
 import systems.onebit.orchestrator.json.CachedYaml;
 
 /**
@@ -46,8 +44,6 @@ public final class RegistryStore {
     private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled");
-    /** In-process guard: file locks are per process, so threads of one JVM also queue here. */
-    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
     /** How the registry's YAML text becomes a tree: parsed each time, or through a {@link CachedYaml}. */
     @FunctionalInterface
@@ -90,25 +86,18 @@ public final class RegistryStore {
 
     /** Applies {@code change} to the current registry under the lock and writes the result atomically. */
     public Registry update(UnaryOperator<Registry> change) {
-        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
-        local.lock();
         try {
-            Files.createDirectories(file.getParent());
-            try (FileChannel lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockChannel.lock()) {
+            return LocalFiles.exclusively(file.resolveSibling(file.getFileName() + ".lock"), () -> {
                 Registry next = change.apply(read());
                 // Never write a file that would not read back.
                 parse(render(next), file + " (as it would be written)");
                 write(next);
                 return next;
-            }
+            });
         } catch (IOException e) {
             throw new OrchestratorException(OrchestratorException.Reason.IO,
                     "cannot write the registry " + file + " (" + e.getMessage() + ")",
                     "check that " + file.getParent() + " is writable and the disk is not full", e);
-        } finally {
-            local.unlock();
         }
     }
 

@@ -2,20 +2,15 @@ package systems.onebit.orchestrator.stack;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.fs.LocalFiles;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.HttpWaitStrategy;
 
@@ -44,6 +39,15 @@ public final class DetachedProxy implements ProxyControl {
 
     public Path pidFile() {
         return stateDir.resolve("proxy.pid");
+    }
+
+    /**
+     * Held while the proxy is started or stopped: two {@code up}s at once (a boot script and a user, say) must not
+     * both start a proxy, where the loser, unable to listen, would take the pid file with it and leave the winner
+     * running unseen by {@code down}.
+     */
+    private Path lockFile() {
+        return stateDir.resolve("proxy.lock");
     }
 
     public Path logFile() {
@@ -78,38 +82,10 @@ public final class DetachedProxy implements ProxyControl {
         return process.info().startInstant().map(Object::toString).orElse("unknown");
     }
 
-    /** In-process guard beside the file lock (file locks are per process). */
-    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS =
-            new ConcurrentHashMap<>();
-
-    @FunctionalInterface
-    private interface Step {
-        StackReport run() throws IOException;
-    }
-
-    /**
-     * Runs {@code step} holding {@code proxy.lock} in the state directory: two {@code up}s at once (a boot script and
-     * a user, say) must not both start a proxy, where the loser, unable to listen, would take the pid file with it
-     * and leave the winner running unseen by {@code down}.
-     */
-    private StackReport exclusively(Step step) throws IOException {
-        Files.createDirectories(stateDir);
-        Path lockFile = stateDir.resolve("proxy.lock").toAbsolutePath();
-        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
-        local.lock();
-        try (FileChannel channel = FileChannel.open(lockFile,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
-            return step.run();
-        } finally {
-            local.unlock();
-        }
-    }
-
     @Override
     public StackReport up(Duration timeout) {
         try {
-            return exclusively(() -> start(timeout));
+            return LocalFiles.exclusively(lockFile(), () -> start(timeout));
         } catch (IOException e) {
             return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
                     "cannot start the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
@@ -167,7 +143,7 @@ public final class DetachedProxy implements ProxyControl {
     @Override
     public StackReport down(Duration timeout) {
         try {
-            return exclusively(() -> stopRecorded(timeout));
+            return LocalFiles.exclusively(lockFile(), () -> stopRecorded(timeout));
         } catch (IOException e) {
             return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
                     "cannot stop the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
@@ -202,13 +178,7 @@ public final class DetachedProxy implements ProxyControl {
     }
 
     private void writePid(ProcessHandle process) throws IOException {
-        Path tmp = Files.createTempFile(stateDir, "proxy.pid", ".tmp");
-        Files.writeString(tmp, process.pid() + " " + startTime(process) + "\n");
-        try {
-            Files.move(tmp, pidFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, pidFile(), StandardCopyOption.REPLACE_EXISTING);
-        }
+        LocalFiles.replace(pidFile(), process.pid() + " " + startTime(process) + "\n", false);
     }
 
     private void deletePid() {
