@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs and configures rootful Podman the way it works on these machines (runc, cgroupfs,
+# Installs the packages the tests need (Podman and its helpers, shells, cmake and g++ for llama-server and the kernels)
+# and configures rootful Podman the way it works on these machines (runc, cgroupfs,
 # file events, explicit ulimits: crun and the default ulimits fail here).
 set -euo pipefail
 need=()
-for p in podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl; do
+for p in podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl cmake g++ git; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
