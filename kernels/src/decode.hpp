@@ -26,6 +26,23 @@ __device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW])
     }
 }
 
+// The same from a 4-byte-aligned base and a byte offset: no integer round trip of the address, so loads from a
+// shared-memory base stay shared-memory loads.
+template <int NW>
+__device__ __forceinline__ void load_window_at(const uint8_t* base4, size_t off, uint32_t (&w)[NW]) {
+    const uint32_t* base = reinterpret_cast<const uint32_t*>(base4) + (off >> 2);
+    const uint32_t shift = (uint32_t)(off & 3) * 8;
+    uint32_t raw[NW + 1];
+#pragma unroll
+    for (int i = 0; i <= NW; i++) {
+        raw[i] = base[i];
+    }
+#pragma unroll
+    for (int i = 0; i < NW; i++) {
+        w[i] = funnel_r(raw[i], raw[i + 1], shift);
+    }
+}
+
 __device__ __forceinline__ int ld_act(const int8_t* p) {
     return __ldg(reinterpret_cast<const int*>(p));
 }
@@ -35,25 +52,41 @@ __device__ __forceinline__ float load_half(const uint8_t* p) {
 }
 
 // Dot product of the 5 (or 4) trits of each byte of w with 5 (or 4) activation words. llama.cpp decodes trit n of
-// byte b as ((uint8)(b * 3^n) * 3) >> 8; iterating t = q * 3, trit = t >> 8, q = t & 0xff gives the same digits.
-// Two bytes at a time sit in 16-bit lanes so nothing carries into a neighbour.
+// byte b as q = (uint8)(b * 3^n), trit = (q * 3) >> 8. With H_n = (b * 3^n) >> 8 that is trit = H_{n+1} - 3 H_n
+// (H_0 = 0). b * 3^n <= 255 * 243 fits a 16-bit lane, so two bytes at a time are multiplied in 16-bit lanes
+// without carries; the H_n of four bytes are gathered into one word P_n, and P_{n+1} - 3 P_n, computed on whole
+// words, is exactly the packed trits (every byte's difference is 0..2, so nothing borrows).
 template <int TRITS>
 __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
+#ifdef ONEBIT_TRIT_MASKED
     uint32_t qe = w & 0x00ff00ffu;
     uint32_t qo = (w >> 8) & 0x00ff00ffu;
 #pragma unroll
     for (int n = 0; n < TRITS; n++) {
         const uint32_t te = qe * 3u, to = qo * 3u;
-        // bytes 1 and 3 of te and to hold the trits of bytes 0, 2 and 1, 3 of w
-        const uint32_t codes = __byte_perm(te, to, 0x7351);  // each byte is t >> 8, 0..2
+        const uint32_t codes = __byte_perm(te, to, 0x7351);
         s = dot4((int)codes, a[n], s);
         qe = te & 0x00ff00ffu;
         qo = to & 0x00ff00ffu;
     }
     return s;
+#else
+    uint32_t te = w & 0x00ff00ffu;         // bytes 0 and 2 of w in 16-bit lanes
+    uint32_t to = (w >> 8) & 0x00ff00ffu;  // bytes 1 and 3
+    uint32_t prev = 0;                      // P_0
+#pragma unroll
+    for (int n = 0; n < TRITS; n++) {
+        te *= 3u;
+        to *= 3u;
+        const uint32_t p = __byte_perm(te, to, 0x7351);  // P_{n+1}: byte i = H_{n+1} of byte i of w
+        s = dot4((int)(p - 3u * prev), a[n], s);
+        prev = p;
+    }
+    return s;
+#endif
 }
 
-// Each format: load(blk, sub, w) reads the lane's window of weights; load_act(a, within, sub, x) reads the
+// Each format: window(sub) is where the lane's 16-byte window of weights starts in a block; load_act(a, within, sub, x) reads the
 // matching activations once (they are reused for every row the warp handles); dot(w, x) is the lane's integer
 // sum of weight value * activation, the block offset included.
 struct TQ2_0 {
@@ -65,9 +98,7 @@ struct TQ2_0 {
         int4 x[4];
         int offset;
     };
-    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        load_window<4>(blk + 16 * sub, w);
-    }
+    __device__ static __forceinline__ int window(int sub) { return 16 * sub; }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within + 16 * sub);
 #pragma unroll
@@ -76,16 +107,17 @@ struct TQ2_0 {
         }
         x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
     }
+    // Four independent accumulators (one per shift), so the dp4a latencies overlap.
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        int s = x.offset;
+        int s0 = x.offset, s1 = 0, s2 = 0, s3 = 0;
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            s = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s);
-            s = dot4((int)((w[u] >> 2) & 0x03030303u), x.x[u].y, s);
-            s = dot4((int)((w[u] >> 4) & 0x03030303u), x.x[u].z, s);
-            s = dot4((int)((w[u] >> 6) & 0x03030303u), x.x[u].w, s);
+            s0 = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s0);
+            s1 = dot4((int)((w[u] >> 2) & 0x03030303u), x.x[u].y, s1);
+            s2 = dot4((int)((w[u] >> 4) & 0x03030303u), x.x[u].z, s2);
+            s3 = dot4((int)((w[u] >> 6) & 0x03030303u), x.x[u].w, s3);
         }
-        return s;
+        return (s0 + s1) + (s2 + s3);
     }
 };
 
@@ -97,9 +129,7 @@ struct TQ1_0 {
         int x[19];
         int offset;
     };
-    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
-        load_window<4>(blk + 12 * sub, w);
-    }
+    __device__ static __forceinline__ int window(int sub) { return 12 * sub; }
     // Activation words as act_position lays them out: four interleaved 16-byte slots per lane, and lane 3's
     // last three words in the spare words of lanes 0..2.
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
@@ -124,13 +154,13 @@ struct TQ1_0 {
         x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
     }
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        int s = x.offset;
-#pragma unroll
-        for (int u = 0; u < 3; u++) {
-            s = trit_dot<5>(w[u], x.x + 5 * u, s);
-        }
-        // Lanes 0..2 have zero activations here, so the fourth word adds nothing for them.
-        return trit_dot<4>(w[3], x.x + 15, s);
+        // One accumulator per word, so the words' dp4a chains overlap. Lanes 0..2 have zero activations for
+        // the fourth word, so it adds nothing for them.
+        const int s0 = trit_dot<5>(w[0], x.x, x.offset);
+        const int s1 = trit_dot<5>(w[1], x.x + 5, 0);
+        const int s2 = trit_dot<5>(w[2], x.x + 10, 0);
+        const int s3 = trit_dot<4>(w[3], x.x + 15, 0);
+        return (s0 + s1) + (s2 + s3);
     }
 };
 
@@ -142,9 +172,7 @@ struct Q1_0 {
         int4 x[8];
         int offset;
     };
-    __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
-        load_window<4>(blk + 2, w);
-    }
+    __device__ static __forceinline__ int window(int) { return 2; }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within);
 #pragma unroll
@@ -153,22 +181,27 @@ struct Q1_0 {
         }
         x.offset = -__ldg(&a.sum[within / 128]);
     }
+    // One accumulator per bit position k: the code is masked in place (bytes 0 or 2^k) instead of shifted down,
+    // so each accumulator holds 2^k times its sum, divided out exactly at the end; eight independent chains.
+    // Bit 7 is shifted down first (a byte 0x80 would be -128 to the signed dp4a).
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        int s = 0;
+        int s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            const int4& x0 = x.x[2 * u];
-            const int4& x1 = x.x[2 * u + 1];
-            s = dot4((int)(w[u] & 0x01010101u), x0.x, s);
-            s = dot4((int)((w[u] >> 1) & 0x01010101u), x0.y, s);
-            s = dot4((int)((w[u] >> 2) & 0x01010101u), x0.z, s);
-            s = dot4((int)((w[u] >> 3) & 0x01010101u), x0.w, s);
-            s = dot4((int)((w[u] >> 4) & 0x01010101u), x1.x, s);
-            s = dot4((int)((w[u] >> 5) & 0x01010101u), x1.y, s);
-            s = dot4((int)((w[u] >> 6) & 0x01010101u), x1.z, s);
-            s = dot4((int)((w[u] >> 7) & 0x01010101u), x1.w, s);
+            const int xs[8] = {x.x[2 * u].x,     x.x[2 * u].y,     x.x[2 * u].z,     x.x[2 * u].w,
+                               x.x[2 * u + 1].x, x.x[2 * u + 1].y, x.x[2 * u + 1].z, x.x[2 * u + 1].w};
+#pragma unroll
+            for (int k = 0; k < 7; k++) {
+                s[k] = dot4((int)(w[u] & (0x01010101u << k)), xs[k], s[k]);
+            }
+            s[7] = dot4((int)((w[u] >> 7) & 0x01010101u), xs[7], s[7]);
         }
-        return 2 * s + x.offset;
+        int t = s[7];
+#pragma unroll
+        for (int k = 0; k < 7; k++) {
+            t += s[k] >> k;
+        }
+        return 2 * t + x.offset;
     }
 };
 

@@ -2,11 +2,13 @@
 // One warp per 1, 2 or 4 rows; each lane takes a contiguous window of a block (see decode.hpp), so a warp
 // iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "decode.hpp"
 #include "onebit/kernels.hpp"
+#include "onebit/reference.hpp"
 
 namespace onebit {
 namespace {
@@ -18,6 +20,16 @@ constexpr int kWarpsPerBlock = ONEBIT_WARPS_PER_BLOCK;
 constexpr int kThreads = kWarpsPerBlock * kWarp;
 // Rows per warp for one vector (activation registers are reused across a warp's rows).
 constexpr int kRowsTQ2_0 = 2, kRowsTQ1_0 = 2, kRowsQ1_0 = 2;
+
+#ifndef ONEBIT_STAGE_BYTES
+#define ONEBIT_STAGE_BYTES (40 * 1024)  // shared memory per block for stages in flight
+#endif
+#ifndef ONEBIT_TILE_BYTES
+#define ONEBIT_TILE_BYTES (36 * 1024)  // largest tile that gets more than one row per warp
+#endif
+#ifndef ONEBIT_STAGED_RW
+#define ONEBIT_STAGED_RW 8
+#endif
 
 #ifndef ONEBIT_MIN_BLOCKS
 #define ONEBIT_MIN_BLOCKS 1
@@ -54,7 +66,7 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
         for (int r = 0; r < R; r++) {
             const uint8_t* blk = rowp + r * row_bytes + (size_t)b * F::BYTES;
             if (r < rows) {
-                F::load(blk, sub, packed[r]);
+                dev::load_window<4>(blk + F::window(sub), packed[r]);
                 dw[r] = (double)dev::load_half(blk + F::D_OFFSET);
             }
         }
@@ -99,6 +111,213 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
     }
 }
 
+
+// Sums each of a warp's RW per-lane values (RW = 1, 2, 4 or 8) over the warp with fewer shuffles than RW separate
+// reductions: the first steps halve the rows each lane holds (it keeps one half, sends the other), the rest
+// sum one value. Lane l ends with row r's total where r = l / (32 / RW), valid in lanes l % (32 / RW) == 0.
+template <int RW>
+__device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, int& r) {
+#ifdef ONEBIT_PLAIN_REDUCE
+    double out = 0.0;
+    r = lane / (kWarp / RW);
+#pragma unroll
+    for (int i = 0; i < RW; i++) {
+        double t = v[i];
+#pragma unroll
+        for (int o = kWarp / 2; o > 0; o /= 2) {
+            t += shfl_xor(t, o);
+        }
+        if (i == r) {
+            out = t;
+        }
+    }
+    return out;
+#else
+    double cur[RW];
+#pragma unroll
+    for (int i = 0; i < RW; i++) {
+        cur[i] = v[i];
+    }
+    int o = kWarp / 2;
+#pragma unroll
+    for (int n = RW; n > 1; n /= 2, o /= 2) {
+        const bool hi = lane & o;  // this lane keeps the upper half of its rows and sends the lower
+#pragma unroll
+        for (int i = 0; i < n / 2; i++) {
+            const double keep = hi ? cur[i + n / 2] : cur[i], send = hi ? cur[i] : cur[i + n / 2];
+            cur[i] = keep + shfl_xor(send, o);
+        }
+    }
+    double k = cur[0];
+#pragma unroll
+    for (; o > 0; o /= 2) {
+        k += shfl_xor(k, o);
+    }
+    r = lane / (kWarp / RW);
+    return k;
+#endif
+}
+
+// Staged GEMV (one vector): persistent blocks walk tiles of kStagedRows consecutive rows. A tile's rows are one
+// contiguous byte range, copied into a shared-memory stage (stage_fill: bulk asynchronous copy on sm_90), with
+// `stages` tiles in flight per block, so the bytes in flight do not depend on registers or occupancy. Each warp
+// decodes RW rows of the tile from shared memory; one activation load serves all of them.
+constexpr int kStagedWarps = 4;
+constexpr int kStagedThreads = kStagedWarps * kWarp;
+constexpr int kMaxStages = 8;
+
+template <class F, int RW>
+__global__ void __launch_bounds__(kStagedThreads)
+gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M,
+                   long K, int stages, uint32_t stage_bytes) {
+    extern __shared__ __align__(128) uint8_t stage_mem[];
+    __shared__ StageBarrier full[kMaxStages];
+    constexpr int kTileRows = kStagedWarps * RW;
+    constexpr int kBlocksPerIter = kWarp / F::LANES;
+    const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp, sub = lane % F::LANES;
+    const int nb = (int)(K / F::QK);
+    const size_t rb = (size_t)nb * F::BYTES;
+    const long tiles = (M + kTileRows - 1) / kTileRows;
+    const size_t total = (size_t)M * rb, total16 = total & ~(size_t)15;
+
+    // Tile t's bytes [start, end): the 16-byte-aligned part by bulk copy, the last < 16 bytes of the matrix
+    // (when its size is not a multiple of 16) copied plainly.
+    auto fill = [&](long t, int s) {
+        const size_t start = (size_t)t * kTileRows * rb;
+        const size_t end = (size_t)min(M, (t + 1) * kTileRows) * rb;
+        const size_t a0 = start & ~(size_t)15;
+        const size_t a1 = min((end + 15) & ~(size_t)15, total16);
+        const size_t bulk = a1 > a0 ? a1 - a0 : 0;
+        stage_fill(&full[s], stage_mem + (size_t)s * stage_bytes, w + a0, (uint32_t)bulk, w + a0 + bulk,
+                   (uint32_t)(end - (a0 + bulk)));
+    };
+
+    stage_init(full, stages);
+    for (int s = 0; s < stages; s++) {
+        const long t = blockIdx.x + (long)s * gridDim.x;
+        if (t < tiles) {
+            fill(t, s);
+        }
+    }
+    // One tile's rows for this warp; kFull: all RW rows exist (no per-row checks).
+    auto rows_dot = [&]<bool kFull>(const uint8_t* stage, uint32_t off, int rows, double (&acc)[RW]) {
+        for (int b = lane / F::LANES; b < nb; b += kBlocksPerIter) {
+            const ActBlock& a = act[(b * F::QK) / QK_K];
+            typename F::Act x;
+            F::load_act(a, (b * F::QK) % QK_K, sub, x);
+            const double da = (double)__ldg(&a.d);
+#pragma unroll
+            for (int r = 0; r < RW; r++) {
+                if (kFull || r < rows) {
+                    const uint32_t blk = off + r * (uint32_t)rb + (uint32_t)(b * F::BYTES);
+                    uint32_t packed[4];
+                    dev::load_window_at<4>(stage, blk + F::window(sub), packed);
+                    const double dw = (double)dev::load_half(stage + blk + F::D_OFFSET);
+#ifdef ONEBIT_MEMORY_ONLY
+                    int fold = packed[0] ^ packed[1] ^ packed[2] ^ packed[3];
+                    const int* xi = reinterpret_cast<const int*>(&x);
+#pragma unroll
+                    for (int q = 0; q < (int)(sizeof(x) / 4); q++) {
+                        fold ^= xi[q];
+                    }
+                    acc[r] = fma(dw * da, (double)fold, acc[r]);
+#else
+                    acc[r] = fma(dw * da, (double)F::dot(packed, x), acc[r]);
+#endif
+                }
+            }
+        }
+    };
+    int s = 0;
+    uint32_t phase = 0;
+    for (long t = blockIdx.x; t < tiles; t += gridDim.x) {
+        stage_wait(&full[s], phase);
+        const long row0 = t * kTileRows + (long)warp * RW;
+        const int rows = (int)max(0L, min((long)RW, M - row0));
+        const uint8_t* stage = stage_mem + s * stage_bytes;
+        const uint32_t off = (uint32_t)((t * kTileRows * rb) & 15) + (uint32_t)(warp * RW * rb);
+        double acc[RW];
+#pragma unroll
+        for (int r = 0; r < RW; r++) {
+            acc[r] = 0.0;
+        }
+        if (rows == RW) {
+            rows_dot.template operator()<true>(stage, off, rows, acc);
+        } else if (rows > 0) {
+            rows_dot.template operator()<false>(stage, off, rows, acc);
+        }
+        int r;
+        const double v = reduce_rows<RW>(acc, lane, r);
+        if (lane % (kWarp / RW) == 0 && r < rows) {
+            y[row0 + r] = (float)v;
+        }
+        __syncthreads();  // every warp is done with stage s
+        const long next = t + (long)stages * gridDim.x;
+        if (next < tiles) {
+            fill(next, s);
+        }
+        if (++s == stages) {
+            s = 0;
+            phase ^= 1;
+        }
+    }
+}
+
+// Launches the staged kernel; false when the shape does not suit it (then the per-warp kernel runs).
+template <class F, int RW>
+bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+    constexpr int kTileRows = kStagedWarps * RW;
+    const size_t rb = (size_t)(K / F::QK) * F::BYTES;
+    // A tile plus its misalignment (< 16) and the decoder's read-ahead of one word, in whole 128-byte lines.
+    const size_t stage = (kTileRows * rb + 32 + 127) & ~(size_t)127;
+    if (reinterpret_cast<uintptr_t>(w) % 16 != 0 || stage > 100 * 1024) {
+        return false;
+    }
+    const int stages = (int)std::clamp<size_t>(ONEBIT_STAGE_BYTES / stage, 2, kMaxStages);
+    const size_t smem = stage * stages;
+    static int per_sm = -1, sms = 0;
+    static size_t per_sm_smem = 0;
+    if (per_sm < 0 || per_sm_smem != smem) {
+        GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(gemv_staged_kernel<F, RW>),
+                                             gpuFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+        GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_staged_kernel<F, RW>,
+                                                                      kStagedThreads, smem));
+        int dev = 0;
+        GPU_CHECK_LAUNCH(gpuGetDevice(&dev));
+        GPU_CHECK_LAUNCH(gpuDeviceGetAttribute(&sms, gpuDevAttrMultiProcessorCount, dev));
+        per_sm_smem = smem;
+    }
+    const long tiles = (M + kTileRows - 1) / kTileRows;
+    long grid = std::min<long>(tiles, (long)std::max(per_sm, 1) * sms);
+    if (max_blocks > 0) {
+        grid = std::min<long>(grid, max_blocks);
+    }
+    gemv_staged_kernel<F, RW><<<(unsigned)grid, kStagedThreads, smem>>>(w, act, y, M, K, stages, (uint32_t)stage);
+    return true;
+}
+
+void check_shape(long M, long K, int n_vectors) {
+    if (K <= 0 || K % QK_K != 0) {
+        throw std::invalid_argument("gemv: K = " + std::to_string(K) + " is not a positive multiple of 256");
+    }
+    if (n_vectors < 1 || n_vectors > 8) {
+        throw std::invalid_argument("gemv: batch of " + std::to_string(n_vectors) + " vectors; use 1..8");
+    }
+    if (M <= 0) {
+        throw std::invalid_argument("gemv: M must be positive");
+    }
+}
+
+template <class F>
+bool launch_staged_rw(int rw, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+    switch (rw) {
+        case 8: return launch_staged<F, 8>(w, act, y, M, K, max_blocks);
+        case 4: return launch_staged<F, 4>(w, act, y, M, K, max_blocks);
+        case 2: return launch_staged<F, 2>(w, act, y, M, K, max_blocks);
+        default: return launch_staged<F, 1>(w, act, y, M, K, max_blocks);
+    }
+}
+
 template <class F, int B, int R>
 void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
     const long warps = (M + R - 1) / R;
@@ -131,7 +350,28 @@ void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int
 }  // namespace
 
 void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors) {
+    check_shape(M, K, n_vectors);
+    if (n_vectors == 1 && gemv_staged(f, w, act, y, M, K, 0)) {
+        return;
+    }
     gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f));
+}
+
+bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+    check_shape(M, K, 1);
+    // Rows per warp: the most (up to ONEBIT_STAGED_RW) whose tile stays within ONEBIT_TILE_BYTES, so long rows
+    // still leave room for several stages.
+    const size_t rb = ref::row_bytes(f, K);
+    int rw = ONEBIT_STAGED_RW;
+    while (rw > 1 && rw * kStagedWarps * rb > ONEBIT_TILE_BYTES) {
+        rw /= 2;
+    }
+    switch (f) {
+        case Format::TQ2_0: return launch_staged_rw<dev::TQ2_0>(rw, w, act, y, M, K, max_blocks);
+        case Format::TQ1_0: return launch_staged_rw<dev::TQ1_0>(rw, w, act, y, M, K, max_blocks);
+        case Format::Q1_0: return launch_staged_rw<dev::Q1_0>(rw, w, act, y, M, K, max_blocks);
+    }
+    return false;
 }
 
 int gpu::default_rows_per_warp(Format f) {
@@ -149,15 +389,7 @@ void gpu::gemv_rows(Format f, const uint8_t* w, const ActBlock* act, float* y, l
     if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
         throw std::invalid_argument("gemv: rows per warp must be 1, 2 or 4");
     }
-    if (K <= 0 || K % QK_K != 0) {
-        throw std::invalid_argument("gemv: K = " + std::to_string(K) + " is not a positive multiple of 256");
-    }
-    if (n_vectors < 1 || n_vectors > 8) {
-        throw std::invalid_argument("gemv: batch of " + std::to_string(n_vectors) + " vectors; use 1..8");
-    }
-    if (M <= 0) {
-        throw std::invalid_argument("gemv: M must be positive");
-    }
+    check_shape(M, K, n_vectors);
 
     switch (f) {
         case Format::TQ2_0: launch<dev::TQ2_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;

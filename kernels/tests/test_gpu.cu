@@ -1,7 +1,8 @@
 // GPU kernels against the CPU reference: activation quantization and dequantization bit-exact, GEMV and
 // small-batch GEMM within 1e-5 relative of the double-precision reference on the same int8 activations.
 // Edge cases: TQ2_0 code 3, TQ1_0 bytes >= 243 (every byte value appears in the random rows), d = 0 blocks,
-// row counts that are not a multiple of the 8-row tile, and K that is not a multiple of 256 (rejected).
+// row counts that are not a multiple of the 8-row tile, and K that is not a multiple of 256 (rejected). The staged
+// kernel (shared-memory tiles) also on capped grids, unaligned weights and matrices whose size is not 16-aligned.
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -49,10 +50,22 @@ std::vector<uint8_t> make_weights(Format f, long M, long K, uint64_t seed, bool 
     return w;
 }
 
-void check_shape(Format f, long M, long K, int batch, bool raw, int rows_per_warp = 0) {
+// How check_shape runs the GEMV: gemv (default), gemv_rows with rows_per_warp, or the staged kernel alone with
+// its grid capped at staged_blocks (so few blocks walk many tiles and wrap around every stage), on weights placed
+// `misalign` bytes past a 16-byte boundary.
+struct Variant {
+    int rows_per_warp = 0;
+    int staged_blocks = 0;
+    int misalign = 0;
+};
+
+void check_shape(Format f, long M, long K, int batch, bool raw, Variant v = {}) {
+    const int rows_per_warp = v.rows_per_warp;
     const std::string what = std::string(name(f)) + " M=" + std::to_string(M) + " K=" + std::to_string(K) + " B=" +
                              std::to_string(batch) + (raw ? " raw" : " quantized") +
-                             (rows_per_warp ? " rows/warp=" + std::to_string(rows_per_warp) : "");
+                             (rows_per_warp ? " rows/warp=" + std::to_string(rows_per_warp) : "") +
+                             (v.staged_blocks ? " staged on " + std::to_string(v.staged_blocks) + " blocks" : "") +
+                             (v.misalign ? " at +" + std::to_string(v.misalign) + " bytes" : "");
     const auto w = make_weights(f, M, K, 7 + M * 31 + K + batch, raw);
     const auto x = onebit::testing::random_floats(99 + K + batch, K * batch, 2.5f);
 
@@ -69,13 +82,20 @@ void check_shape(Format f, long M, long K, int batch, bool raw, int rows_per_war
     t.check(std::memcmp(gact.data(), act.data(), act.size() * sizeof(ActBlock)) == 0,
             what + ": activation quantization is bit-exact");
 
-    DeviceBuffer<uint8_t> dw(w.size());
-    dw.upload(w);
+    DeviceBuffer<uint8_t> dw_buf(w.size() + v.misalign);
+    uint8_t* const dw = dw_buf.ptr + v.misalign;
+    GPU_CHECK(gpuMemcpy(dw, w.data(), w.size(), gpuMemcpyHostToDevice));
     DeviceBuffer<float> dy(M * batch);
-    if (rows_per_warp == 0) {
-        gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch);
+    if (v.staged_blocks > 0) {
+        const bool ran = gpu::gemv_staged(f, dw, dact.ptr, dy.ptr, M, K, v.staged_blocks);
+        t.check(ran == (v.misalign % 16 == 0), what + ": the staged kernel runs exactly on 16-byte-aligned weights");
+        if (!ran) {
+            gpu::gemv(f, dw, dact.ptr, dy.ptr, M, K, batch);
+        }
+    } else if (rows_per_warp == 0) {
+        gpu::gemv(f, dw, dact.ptr, dy.ptr, M, K, batch);
     } else {
-        gpu::gemv_rows(f, dw.ptr, dact.ptr, dy.ptr, M, K, batch, rows_per_warp);
+        gpu::gemv_rows(f, dw, dact.ptr, dy.ptr, M, K, batch, rows_per_warp);
     }
     GPU_CHECK(gpuGetLastError());
     GPU_CHECK(gpuDeviceSynchronize());
@@ -99,7 +119,7 @@ void check_shape(Format f, long M, long K, int batch, bool raw, int rows_per_war
 
     if (batch == 1) {
         DeviceBuffer<uint16_t> dh(M * K);
-        gpu::dequantize_f16(f, dw.ptr, dh.ptr, M, K);
+        gpu::dequantize_f16(f, dw, dh.ptr, M, K);
         GPU_CHECK(gpuDeviceSynchronize());
         const auto h = dh.download();
         std::vector<ggml_half> expect(M * K);
@@ -150,9 +170,18 @@ int main() {
             check_shape(f, 37, 14336, 1, raw);
         }
         for (int rows : {1, 2, 4}) {
-            check_shape(f, 67, 6912, 1, true, rows);
-            check_shape(f, 5, 2560, 1, false, rows);
+            check_shape(f, 67, 6912, 1, true, {.rows_per_warp = rows});
+            check_shape(f, 5, 2560, 1, false, {.rows_per_warp = rows});
         }
+        // The staged kernel: one or three blocks walking every tile (stages reused many times), row counts off
+        // the tile, matrices whose size is not a multiple of 16 bytes (the tail copied plainly), and weights
+        // that are not 16-byte aligned (it declines; gemv falls back to the per-warp kernel).
+        check_shape(f, 261, 2560, 1, true, {.staged_blocks = 1});
+        check_shape(f, 1003, 256, 1, true, {.staged_blocks = 3});
+        check_shape(f, 77, 14336, 1, false, {.staged_blocks = 2});
+        check_shape(f, 9, 40960, 1, true, {.staged_blocks = 2});  // long rows: one row per warp
+        check_shape(f, 45, 512, 1, true, {.staged_blocks = 2, .misalign = 2});
+        check_shape(f, 45, 512, 1, true, {.misalign = 6});
         for (int batch = 2; batch <= 8; batch++) {
             check_shape(f, 29, 2560, batch, true);
         }

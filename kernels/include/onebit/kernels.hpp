@@ -20,6 +20,11 @@ void gemv_rows(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
                int rows_per_warp);
 int default_rows_per_warp(Format f);
 
+// The staged kernel alone (one vector): tiles of rows streamed into shared memory. Returns false, launching
+// nothing, when the shape does not suit it (w not 16-byte aligned, or a tile over 100 KB); gemv then falls back
+// to the per-warp kernel. max_blocks > 0 caps the grid (tests: few blocks walk many tiles and reuse every stage).
+bool gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks = 0);
+
 // w (M rows) -> f16 values in natural order.
 void dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K);
 

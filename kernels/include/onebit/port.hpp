@@ -24,6 +24,12 @@
 #define gpuEventElapsedTime hipEventElapsedTime
 #define gpuEventDestroy hipEventDestroy
 #define gpuStream_t hipStream_t
+#define gpuFuncSetAttribute hipFuncSetAttribute
+#define gpuFuncAttributeMaxDynamicSharedMemorySize hipFuncAttributeMaxDynamicSharedMemorySize
+#define gpuOccupancyMaxActiveBlocksPerMultiprocessor hipOccupancyMaxActiveBlocksPerMultiprocessor
+#define gpuGetDevice hipGetDevice
+#define gpuDeviceGetAttribute hipDeviceGetAttribute
+#define gpuDevAttrMultiProcessorCount hipDeviceAttributeMultiprocessorCount
 #if defined(__AMDGCN_WAVEFRONT_SIZE) && __AMDGCN_WAVEFRONT_SIZE != 32
 #error "1bit kernels need wave32 (RDNA, e.g. gfx1151); CDNA wave64 is out of scope"
 #endif
@@ -49,9 +55,26 @@
 #define gpuEventElapsedTime cudaEventElapsedTime
 #define gpuEventDestroy cudaEventDestroy
 #define gpuStream_t cudaStream_t
+#define gpuFuncSetAttribute cudaFuncSetAttribute
+#define gpuFuncAttributeMaxDynamicSharedMemorySize cudaFuncAttributeMaxDynamicSharedMemorySize
+#define gpuOccupancyMaxActiveBlocksPerMultiprocessor cudaOccupancyMaxActiveBlocksPerMultiprocessor
+#define gpuGetDevice cudaGetDevice
+#define gpuDeviceGetAttribute cudaDeviceGetAttribute
+#define gpuDevAttrMultiProcessorCount cudaDevAttrMultiProcessorCount
 #endif
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
+
+// Host side: a failed runtime call while preparing a launch becomes an exception with the runtime's message.
+#define GPU_CHECK_LAUNCH(call)                                                                           \
+    do {                                                                                                 \
+        const gpuError_t err_ = (call);                                                                  \
+        if (err_ != gpuSuccess) {                                                                        \
+            throw std::runtime_error(std::string(#call) + ": " + gpuGetErrorString(err_));               \
+        }                                                                                                \
+    } while (0)
 
 namespace onebit {
 
@@ -98,6 +121,96 @@ __device__ __forceinline__ void warp_sync() {
 // IEEE binary16 bits to float, in hardware.
 __device__ __forceinline__ float half_bits_to_float(unsigned short bits) {
     return __half2float(__ushort_as_half(bits));
+}
+
+
+// Stage pipeline: a block-wide copy of a contiguous global range into shared memory that completes on a
+// per-stage barrier, so the weights of later tiles stream in while earlier ones are decoded, without holding
+// registers. CUDA sm_90: one thread issues a bulk asynchronous copy (TMA, cp.async.bulk) that completes the
+// stage's mbarrier. Elsewhere (HIP): every thread copies 16-byte words and the wait is a block barrier
+// (correct, without the overlap; gfx1151 has no bulk-copy engine).
+#if defined(ONEBIT_GPU_CUDA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define ONEBIT_BULK_COPY 1
+#endif
+
+struct StageBarrier {
+    uint64_t word;
+};
+
+// Called by every thread of the block once, before any stage is filled.
+__device__ __forceinline__ void stage_init(StageBarrier* bars, int n) {
+#if defined(ONEBIT_BULK_COPY)
+    if (threadIdx.x == 0) {
+        for (int i = 0; i < n; i++) {
+            const uint32_t a = (uint32_t)__cvta_generic_to_shared(&bars[i].word);
+            asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(a));
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+#else
+    (void)bars;
+    (void)n;
+#endif
+    __syncthreads();
+}
+
+// Fills a stage: `bulk` bytes (a multiple of 16; src and dst 16-byte aligned) from src to dst, then `tail`
+// bytes (< 16, any alignment) from tail_src to dst + bulk. CUDA: only thread 0 acts (the others return at
+// once); HIP: every thread of the block must call it.
+__device__ __forceinline__ void stage_fill(StageBarrier* bar, uint8_t* dst, const uint8_t* src, uint32_t bulk,
+                                           const uint8_t* tail_src, uint32_t tail) {
+#if defined(ONEBIT_BULK_COPY)
+    if (threadIdx.x != 0) {
+        return;
+    }
+    for (uint32_t i = 0; i < tail; i++) {
+        dst[bulk + i] = tail_src[i];  // published by the arrive below (release semantics)
+    }
+    const uint32_t b = (uint32_t)__cvta_generic_to_shared(&bar->word);
+    // Earlier generic-proxy reads of this buffer come before the asynchronous proxy's writes.
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(b), "r"(bulk) : "memory");
+    if (bulk > 0) {
+        const uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
+        asm volatile(
+            "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(d),
+            "l"(src), "r"(bulk), "r"(b)
+            : "memory");
+    }
+#else
+    (void)bar;
+    const int4* s4 = reinterpret_cast<const int4*>(src);
+    int4* d4 = reinterpret_cast<int4*>(dst);
+    for (uint32_t i = threadIdx.x; i < bulk / 16; i += blockDim.x) {
+        d4[i] = s4[i];
+    }
+    if (threadIdx.x == 0) {
+        for (uint32_t i = 0; i < tail; i++) {
+            dst[bulk + i] = tail_src[i];
+        }
+    }
+#endif
+}
+
+// Waits until the stage's current fill has landed; `phase` is 0 for its first fill, then flips with each reuse.
+// Every thread of the block calls it.
+__device__ __forceinline__ void stage_wait(StageBarrier* bar, uint32_t phase) {
+#if defined(ONEBIT_BULK_COPY)
+    const uint32_t b = (uint32_t)__cvta_generic_to_shared(&bar->word);
+    const uint32_t parity = phase & 1u;
+    uint32_t done = 0;
+    while (!done) {
+        asm volatile(
+            "{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+            : "=r"(done)
+            : "r"(b), "r"(parity)
+            : "memory");
+    }
+#else
+    (void)bar;
+    (void)phase;
+    __syncthreads();
+#endif
 }
 
 }  // namespace onebit
