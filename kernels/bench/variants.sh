@@ -43,5 +43,5 @@ if [ -n "${NCU_CASES:-}" ]; then
 fi
 if [ -n "${SASS:-}" ]; then
   # The staged kernels' SASS (4 rows per warp) and their opcode counts.
-  cuobjdump -sass build-cuda/bench_gemv | awk '/Function : .*gemv_staged_kernel.*Li4E/{f=1} /Function :/&&!/gemv_staged_kernel.*Li4E/{f=0} f' >"$out/sass.txt"
+  cuobjdump -sass build-cuda/bench_gemv | awk '/Function : .*gemv_staged_kernel.*Li8E/{f=1} /Function :/&&!/gemv_staged_kernel.*Li8E/{f=0} f' >"$out/sass.txt"
 fi

@@ -56,6 +56,10 @@ __device__ __forceinline__ float load_half(const uint8_t* p) {
 // (H_0 = 0). b * 3^n <= 255 * 243 fits a 16-bit lane, so two bytes at a time are multiplied in 16-bit lanes
 // without carries; the H_n of four bytes are gathered into one word P_n, and P_{n+1} - 3 P_n, computed on whole
 // words, is exactly the packed trits (every byte's difference is 0..2, so nothing borrows).
+#ifndef ONEBIT_TRIT_ALU
+#define ONEBIT_TRIT_ALU 1
+#endif
+
 template <int TRITS>
 __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
 #ifdef ONEBIT_TRIT_MASKED
@@ -76,8 +80,18 @@ __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
     uint32_t prev = 0;                      // P_0
 #pragma unroll
     for (int n = 0; n < TRITS; n++) {
+        // The integer multiply-add pipe also runs every dp4a and the P_{n+1} - 3 P_n below, so te's products go
+        // to the integer ALU as shift-and-add (times3_alu) and to's stay multiplies: the two pipes share the work.
+#if ONEBIT_TRIT_ALU >= 1
+        te = times3_alu(te);
+#else
         te *= 3u;
+#endif
+#if ONEBIT_TRIT_ALU >= 2
+        to = times3_alu(to);
+#else
         to *= 3u;
+#endif
         const uint32_t p = __byte_perm(te, to, 0x7351);  // P_{n+1}: byte i = H_{n+1} of byte i of w
         s = dot4((int)(p - 3u * prev), a[n], s);
         prev = p;
@@ -86,7 +100,8 @@ __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
 #endif
 }
 
-// Each format: window(sub) is where the lane's 16-byte window of weights starts in a block; load_act(a, within, sub, x) reads the
+// Each format: load(blk, sub, w) reads the lane's weights from a block (load_at: the same from a 4-byte-aligned
+// base and an offset, for shared memory); load_act(a, within, sub, x) reads the
 // matching activations once (they are reused for every row the warp handles); dot(w, x) is the lane's integer
 // sum of weight value * activation, the block offset included.
 struct TQ2_0 {
@@ -98,7 +113,12 @@ struct TQ2_0 {
         int4 x[4];
         int offset;
     };
-    __device__ static __forceinline__ int window(int sub) { return 16 * sub; }
+    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
+        load_window<4>(blk + 16 * sub, w);
+    }
+    __device__ static __forceinline__ void load_at(const uint8_t* base4, uint32_t off, int sub, uint32_t (&w)[4]) {
+        load_window_at<4>(base4, off + 16 * sub, w);
+    }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within + 16 * sub);
 #pragma unroll
@@ -107,31 +127,53 @@ struct TQ2_0 {
         }
         x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
     }
-    // Four independent accumulators (one per shift), so the dp4a latencies overlap.
+    // Four independent accumulators, one per code position n; positions 0..2 are masked in place (bytes
+    // code * 4^n, at most 48), so accumulator n holds 4^n times its sum, divided out exactly at the end.
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        int s0 = x.offset, s1 = 0, s2 = 0, s3 = 0;
+        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #pragma unroll
         for (int u = 0; u < 4; u++) {
+#ifdef ONEBIT_TQ2_SHIFT
             s0 = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s0);
             s1 = dot4((int)((w[u] >> 2) & 0x03030303u), x.x[u].y, s1);
             s2 = dot4((int)((w[u] >> 4) & 0x03030303u), x.x[u].z, s2);
+#else
+            s0 = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s0);
+            s1 = dot4((int)(w[u] & 0x0c0c0c0cu), x.x[u].y, s1);
+            s2 = dot4((int)(w[u] & 0x30303030u), x.x[u].z, s2);
+#endif
             s3 = dot4((int)((w[u] >> 6) & 0x03030303u), x.x[u].w, s3);
         }
-        return (s0 + s1) + (s2 + s3);
+#ifdef ONEBIT_TQ2_SHIFT
+        return x.offset + (s0 + s1) + (s2 + s3);
+#else
+        return x.offset + s0 + (s1 >> 2) + (s2 >> 4) + s3;
+#endif
     }
 };
 
 struct TQ1_0 {
     static constexpr Format kFormat = Format::TQ1_0;
     static constexpr int QK = 256, BYTES = 54, D_OFFSET = 52, LANES = 4;
-    // Lanes 0..2 take qs words 3sub..3sub+2 (60 weights); lane 3 takes qs words 9..11 and the qh word (76).
+    // Lane sub takes qs words 3sub..3sub+2 (60 weights, five trits per byte) and qh byte sub (elements 240 + 4n
+    // + sub, four trits): every lane does the same work. w[3] holds the qh byte.
     struct Act {
-        int x[19];
+        int x[16];
         int offset;
     };
-    __device__ static __forceinline__ int window(int sub) { return 12 * sub; }
-    // Activation words as act_position lays them out: four interleaved 16-byte slots per lane, and lane 3's
-    // last three words in the spare words of lanes 0..2.
+    __device__ static __forceinline__ void load(const uint8_t* blk, int sub, uint32_t (&w)[4]) {
+        uint32_t q[3];
+        load_window<3>(blk + 12 * sub, q);
+        w[0] = q[0], w[1] = q[1], w[2] = q[2];
+        w[3] = blk[48 + sub];
+    }
+    __device__ static __forceinline__ void load_at(const uint8_t* base4, uint32_t off, int sub, uint32_t (&w)[4]) {
+        uint32_t q[3];
+        load_window_at<3>(base4, off + 12 * sub, q);
+        w[0] = q[0], w[1] = q[1], w[2] = q[2];
+        w[3] = base4[off + 48 + sub];
+    }
+    // Activation words as act_position lays them out: four interleaved 16-byte slots per lane.
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int sub, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within) + sub;
 #pragma unroll
@@ -140,26 +182,23 @@ struct TQ1_0 {
             x.x[4 * q] = v.x;
             x.x[4 * q + 1] = v.y;
             x.x[4 * q + 2] = v.z;
-            if (q < 3) {
-                x.x[4 * q + 3] = v.w;
-            } else {
-                x.x[15] = sub == 3 ? v.w : 0;
-            }
-        }
-        const int* spare = reinterpret_cast<const int*>(a.qs + within);
-#pragma unroll
-        for (int t = 0; t < 3; t++) {
-            x.x[16 + t] = sub == 3 ? __ldg(spare + 51 + 4 * t) : 0;
+            x.x[4 * q + 3] = v.w;
         }
         x.offset = sub == 0 ? -(__ldg(&a.sum[0]) + __ldg(&a.sum[1])) : 0;
     }
+    // The four trits of one qh byte b: H_n = (b * 3^n) >> 8 for n = 1..4 from two multiplies in 16-bit lanes,
+    // gathered into P = [H1, H2, H3, H4]; the trits are P - 3 * (P << 8) (H_0 = 0), packed as in trit_dot.
+    __device__ static __forceinline__ int qh_dot(uint32_t b, int a, int s) {
+        const uint32_t x = b * (3u | (9u << 16)), y = b * (27u | (81u << 16));
+        const uint32_t p = __byte_perm(x, y, 0x7531);
+        return dot4((int)(p - 3u * (p << 8)), a, s);
+    }
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        // One accumulator per word, so the words' dp4a chains overlap. Lanes 0..2 have zero activations for
-        // the fourth word, so it adds nothing for them.
+        // One accumulator per word, so the words' dp4a chains overlap.
         const int s0 = trit_dot<5>(w[0], x.x, x.offset);
         const int s1 = trit_dot<5>(w[1], x.x + 5, 0);
         const int s2 = trit_dot<5>(w[2], x.x + 10, 0);
-        const int s3 = trit_dot<4>(w[3], x.x + 15, 0);
+        const int s3 = qh_dot(w[3], x.x[15], 0);
         return (s0 + s1) + (s2 + s3);
     }
 };
@@ -172,7 +211,12 @@ struct Q1_0 {
         int4 x[8];
         int offset;
     };
-    __device__ static __forceinline__ int window(int) { return 2; }
+    __device__ static __forceinline__ void load(const uint8_t* blk, int, uint32_t (&w)[4]) {
+        load_window<4>(blk + 2, w);
+    }
+    __device__ static __forceinline__ void load_at(const uint8_t* base4, uint32_t off, int, uint32_t (&w)[4]) {
+        load_window_at<4>(base4, off + 2, w);
+    }
     __device__ static __forceinline__ void load_act(const ActBlock& a, int within, int, Act& x) {
         const int4* av = reinterpret_cast<const int4*>(a.qs + within);
 #pragma unroll
@@ -181,26 +225,25 @@ struct Q1_0 {
         }
         x.offset = -__ldg(&a.sum[within / 128]);
     }
-    // One accumulator per bit position k: the code is masked in place (bytes 0 or 2^k) instead of shifted down,
-    // so each accumulator holds 2^k times its sum, divided out exactly at the end; eight independent chains.
-    // Bit 7 is shifted down first (a byte 0x80 would be -128 to the signed dp4a).
+    // Codes are masked in place instead of shifted down: bit k of w (k < 4) and bit k of w >> 4 (bit k + 4 of w)
+    // are bytes 0 or 2^k, so accumulator k holds 2^k times its sum, divided out exactly at the end. One shift per
+    // word instead of seven, four independent dp4a chains.
     __device__ static __forceinline__ int dot(const uint32_t (&w)[4], const Act& x) {
-        int s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int s[4] = {0, 0, 0, 0};
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            const int xs[8] = {x.x[2 * u].x,     x.x[2 * u].y,     x.x[2 * u].z,     x.x[2 * u].w,
-                               x.x[2 * u + 1].x, x.x[2 * u + 1].y, x.x[2 * u + 1].z, x.x[2 * u + 1].w};
-#pragma unroll
-            for (int k = 0; k < 7; k++) {
-                s[k] = dot4((int)(w[u] & (0x01010101u << k)), xs[k], s[k]);
-            }
-            s[7] = dot4((int)((w[u] >> 7) & 0x01010101u), xs[7], s[7]);
+            const int4 lo = x.x[2 * u], hi = x.x[2 * u + 1];
+            const uint32_t w4 = w[u] >> 4;
+            s[0] = dot4((int)(w[u] & 0x01010101u), lo.x, s[0]);
+            s[1] = dot4((int)(w[u] & 0x02020202u), lo.y, s[1]);
+            s[2] = dot4((int)(w[u] & 0x04040404u), lo.z, s[2]);
+            s[3] = dot4((int)(w[u] & 0x08080808u), lo.w, s[3]);
+            s[0] = dot4((int)(w4 & 0x01010101u), hi.x, s[0]);
+            s[1] = dot4((int)(w4 & 0x02020202u), hi.y, s[1]);
+            s[2] = dot4((int)(w4 & 0x04040404u), hi.z, s[2]);
+            s[3] = dot4((int)(w4 & 0x08080808u), hi.w, s[3]);
         }
-        int t = s[7];
-#pragma unroll
-        for (int k = 0; k < 7; k++) {
-            t += s[k] >> k;
-        }
+        const int t = s[0] + (s[1] >> 1) + (s[2] >> 2) + (s[3] >> 3);
         return 2 * t + x.offset;
     }
 };

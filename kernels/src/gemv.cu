@@ -66,7 +66,7 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
         for (int r = 0; r < R; r++) {
             const uint8_t* blk = rowp + r * row_bytes + (size_t)b * F::BYTES;
             if (r < rows) {
-                dev::load_window<4>(blk + F::window(sub), packed[r]);
+                F::load(blk, sub, packed[r]);
                 dw[r] = (double)dev::load_half(blk + F::D_OFFSET);
             }
         }
@@ -166,7 +166,9 @@ constexpr int kStagedWarps = 4;
 constexpr int kStagedThreads = kStagedWarps * kWarp;
 constexpr int kMaxStages = 8;
 
-template <class F, int RW>
+// kActIters > 0: a row takes at most kActIters warp iterations, and each lane keeps the activations of all of
+// them in registers for the whole kernel instead of reloading them for every tile.
+template <class F, int RW, int kActIters>
 __global__ void __launch_bounds__(kStagedThreads)
 gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M,
                    long K, int stages, uint32_t stage_bytes) {
@@ -200,31 +202,57 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
         }
     }
     // One tile's rows for this warp; kFull: all RW rows exist (no per-row checks).
-    auto rows_dot = [&]<bool kFull>(const uint8_t* stage, uint32_t off, int rows, double (&acc)[RW]) {
-        for (int b = lane / F::LANES; b < nb; b += kBlocksPerIter) {
-            const ActBlock& a = act[(b * F::QK) / QK_K];
-            typename F::Act x;
-            F::load_act(a, (b * F::QK) % QK_K, sub, x);
-            const double da = (double)__ldg(&a.d);
+    // One warp iteration of one tile's rows: b is the lane's block, x and da its activations.
+    auto iteration = [&]<bool kFull>(const uint8_t* stage, uint32_t off, int rows, int b, const typename F::Act& x,
+                                     double da, double (&acc)[RW]) {
 #pragma unroll
-            for (int r = 0; r < RW; r++) {
-                if (kFull || r < rows) {
-                    const uint32_t blk = off + r * (uint32_t)rb + (uint32_t)(b * F::BYTES);
-                    uint32_t packed[4];
-                    dev::load_window_at<4>(stage, blk + F::window(sub), packed);
-                    const double dw = (double)dev::load_half(stage + blk + F::D_OFFSET);
+        for (int r = 0; r < RW; r++) {
+            if (kFull || r < rows) {
+                const uint32_t blk = off + r * (uint32_t)rb + (uint32_t)(b * F::BYTES);
+                uint32_t packed[4];
+                F::load_at(stage, blk, sub, packed);
+                const double dw = (double)dev::load_half(stage + blk + F::D_OFFSET);
 #ifdef ONEBIT_MEMORY_ONLY
-                    int fold = packed[0] ^ packed[1] ^ packed[2] ^ packed[3];
-                    const int* xi = reinterpret_cast<const int*>(&x);
+                int fold = packed[0] ^ packed[1] ^ packed[2] ^ packed[3];
+                const int* xi = reinterpret_cast<const int*>(&x);
 #pragma unroll
-                    for (int q = 0; q < (int)(sizeof(x) / 4); q++) {
-                        fold ^= xi[q];
-                    }
-                    acc[r] = fma(dw * da, (double)fold, acc[r]);
-#else
-                    acc[r] = fma(dw * da, (double)F::dot(packed, x), acc[r]);
-#endif
+                for (int q = 0; q < (int)(sizeof(x) / 4); q++) {
+                    fold ^= xi[q];
                 }
+                acc[r] = fma(dw * da, (double)fold, acc[r]);
+#else
+                acc[r] = fma(dw * da, (double)F::dot(packed, x), acc[r]);
+#endif
+            }
+        }
+    };
+    const int b0 = lane / F::LANES;
+    typename F::Act resident[kActIters > 0 ? kActIters : 1];
+    double resident_d[kActIters > 0 ? kActIters : 1];
+    if constexpr (kActIters > 0) {
+#pragma unroll
+        for (int i = 0; i < kActIters; i++) {
+            const int b = min(b0 + i * kBlocksPerIter, nb - 1);  // lanes past the row's end load a valid block
+            const ActBlock& a = act[(b * F::QK) / QK_K];
+            F::load_act(a, (b * F::QK) % QK_K, sub, resident[i]);
+            resident_d[i] = (double)__ldg(&a.d);
+        }
+    }
+    auto rows_dot = [&]<bool kFull>(const uint8_t* stage, uint32_t off, int rows, double (&acc)[RW]) {
+        if constexpr (kActIters > 0) {
+#pragma unroll
+            for (int i = 0; i < kActIters; i++) {
+                const int b = b0 + i * kBlocksPerIter;
+                if (b < nb) {
+                    iteration.template operator()<kFull>(stage, off, rows, b, resident[i], resident_d[i], acc);
+                }
+            }
+        } else {
+            for (int b = b0; b < nb; b += kBlocksPerIter) {
+                const ActBlock& a = act[(b * F::QK) / QK_K];
+                typename F::Act x;
+                F::load_act(a, (b * F::QK) % QK_K, sub, x);
+                iteration.template operator()<kFull>(stage, off, rows, b, x, (double)__ldg(&a.d), acc);
             }
         }
     };
@@ -264,7 +292,7 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
 }
 
 // Launches the staged kernel; false when the shape does not suit it (then the per-warp kernel runs).
-template <class F, int RW>
+template <class F, int RW, int kActIters>
 bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
     constexpr int kTileRows = kStagedWarps * RW;
     const size_t rb = (size_t)(K / F::QK) * F::BYTES;
@@ -278,9 +306,9 @@ bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long
     static int per_sm = -1, sms = 0;
     static size_t per_sm_smem = 0;
     if (per_sm < 0 || per_sm_smem != smem) {
-        GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(gemv_staged_kernel<F, RW>),
+        GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(gemv_staged_kernel<F, RW, kActIters>),
                                              gpuFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-        GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_staged_kernel<F, RW>,
+        GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_staged_kernel<F, RW, kActIters>,
                                                                       kStagedThreads, smem));
         int dev = 0;
         GPU_CHECK_LAUNCH(gpuGetDevice(&dev));
@@ -292,7 +320,7 @@ bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long
     if (max_blocks > 0) {
         grid = std::min<long>(grid, max_blocks);
     }
-    gemv_staged_kernel<F, RW><<<(unsigned)grid, kStagedThreads, smem>>>(w, act, y, M, K, stages, (uint32_t)stage);
+    gemv_staged_kernel<F, RW, kActIters><<<(unsigned)grid, kStagedThreads, smem>>>(w, act, y, M, K, stages, (uint32_t)stage);
     return true;
 }
 
@@ -311,10 +339,23 @@ void check_shape(long M, long K, int n_vectors) {
 template <class F>
 bool launch_staged_rw(int rw, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
     switch (rw) {
-        case 8: return launch_staged<F, 8>(w, act, y, M, K, max_blocks);
-        case 4: return launch_staged<F, 4>(w, act, y, M, K, max_blocks);
-        case 2: return launch_staged<F, 2>(w, act, y, M, K, max_blocks);
-        default: return launch_staged<F, 1>(w, act, y, M, K, max_blocks);
+        case 8: {
+            // Activations held in registers when a row takes one or two warp iterations (K up to 4096 for Q1_0,
+            // 2048 for TQ2_0/TQ1_0 per iteration).
+            const long iters = (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+#ifndef ONEBIT_NO_RESIDENT
+            if (iters == 1) {
+                return launch_staged<F, 8, 1>(w, act, y, M, K, max_blocks);
+            }
+            if (iters == 2) {
+                return launch_staged<F, 8, 2>(w, act, y, M, K, max_blocks);
+            }
+#endif
+            return launch_staged<F, 8, 0>(w, act, y, M, K, max_blocks);
+        }
+        case 4: return launch_staged<F, 4, 0>(w, act, y, M, K, max_blocks);
+        case 2: return launch_staged<F, 2, 0>(w, act, y, M, K, max_blocks);
+        default: return launch_staged<F, 1, 0>(w, act, y, M, K, max_blocks);
     }
 }
 

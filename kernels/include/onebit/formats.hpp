@@ -76,9 +76,8 @@ ONEBIT_HD int act_position(Format f, int e) {
     }
     if (f == Format::TQ1_0) {
         // Lane sub of a block takes qs words 3sub..3sub+2 (word k*5 + n of its activations: byte j of trit n of
-        // qs word 3sub + k); lane 3 also the qh word (its words 15..18). Each lane's words sit in four 16-byte
-        // slots interleaved with the other lanes' (one 16-byte load each); lane 3's words 16..18 fill the unused
-        // last words of lanes 0..2.
+        // qs word 3sub + k) and qh byte sub (word 15: byte n = trit n, element 240 + 4n + sub). Each lane's 16
+        // words sit in four 16-byte slots interleaved with the other lanes' (one 16-byte load each).
         int sub, word, j;
         if (e < 240) {
             const bool head = e < 160;
@@ -88,11 +87,11 @@ ONEBIT_HD int act_position(Format f, int e) {
             word = (u % 3) * 5 + n;
             j = m % 4;
         } else {
-            sub = 3;
-            word = 15 + (e - 240) / 4;
-            j = (e - 240) % 4;
+            sub = (e - 240) % 4;
+            word = 15;
+            j = (e - 240) / 4;
         }
-        const int slot = word < 16 ? ((word / 4) * 4 + sub) * 4 + word % 4 : 51 + 4 * (word - 16);
+        const int slot = ((word / 4) * 4 + sub) * 4 + word % 4;
         return slot * 4 + j;
     }
     // Q1_0, per 128-element weight block: unit u = qs word, byte k, bit s -> element 32u + 8k + s.

@@ -107,6 +107,18 @@ __device__ __forceinline__ uint32_t funnel_r(uint32_t lo, uint32_t hi, uint32_t 
     return __funnelshift_r(lo, hi, shift);
 }
 
+// 3 * x as a shift and an add (the integer ALU), not a multiply (the multiply-add pipe, which the dp4a also
+// uses). The asm keeps the compiler from folding a chain of them back into multiplies.
+__device__ __forceinline__ uint32_t times3_alu(uint32_t x) {
+#if defined(ONEBIT_GPU_HIP)
+    return x + (x << 1);
+#else
+    uint32_t y;
+    asm("{ .reg .b32 t; shl.b32 t, %1, 1; add.u32 %0, t, %1; }" : "=r"(y) : "r"(x));
+    return y;
+#endif
+}
+
 // Orders shared-memory accesses among the lanes of a warp.
 __device__ __forceinline__ void warp_sync() {
 #if defined(ONEBIT_GPU_HIP)
