@@ -162,14 +162,20 @@ __device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, i
 // contiguous byte range, copied into a shared-memory stage (stage_fill: bulk asynchronous copy on sm_90), with
 // `stages` tiles in flight per block, so the bytes in flight do not depend on registers or occupancy. Each warp
 // decodes RW rows of the tile from shared memory; one activation load serves all of them.
-constexpr int kStagedWarps = 4;
+#ifndef ONEBIT_STAGED_WARPS
+#define ONEBIT_STAGED_WARPS 4
+#endif
+constexpr int kStagedWarps = ONEBIT_STAGED_WARPS;
 constexpr int kStagedThreads = kStagedWarps * kWarp;
 constexpr int kMaxStages = 8;
 
 // kActIters > 0: a row takes at most kActIters warp iterations, and each lane keeps the activations of all of
 // them in registers for the whole kernel instead of reloading them for every tile.
+#ifndef ONEBIT_STAGED_MIN_BLOCKS
+#define ONEBIT_STAGED_MIN_BLOCKS 1
+#endif
 template <class F, int RW, int kActIters>
-__global__ void __launch_bounds__(kStagedThreads)
+__global__ void __launch_bounds__(kStagedThreads, ONEBIT_STAGED_MIN_BLOCKS)
 gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M,
                    long K, int stages, uint32_t stage_bytes) {
     extern __shared__ __align__(128) uint8_t stage_mem[];
@@ -336,26 +342,29 @@ void check_shape(long M, long K, int n_vectors) {
     }
 }
 
+template <class F, int RW>
+bool launch_staged_iters(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+    // Activations held in registers when a row takes one or two warp iterations (K up to 4096 for Q1_0 and
+    // 2048 for TQ2_0/TQ1_0 per iteration).
+    const long iters = (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+#ifndef ONEBIT_NO_RESIDENT
+    if (iters == 1) {
+        return launch_staged<F, RW, 1>(w, act, y, M, K, max_blocks);
+    }
+    if (iters == 2) {
+        return launch_staged<F, RW, 2>(w, act, y, M, K, max_blocks);
+    }
+#endif
+    return launch_staged<F, RW, 0>(w, act, y, M, K, max_blocks);
+}
+
 template <class F>
 bool launch_staged_rw(int rw, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
     switch (rw) {
-        case 8: {
-            // Activations held in registers when a row takes one or two warp iterations (K up to 4096 for Q1_0,
-            // 2048 for TQ2_0/TQ1_0 per iteration).
-            const long iters = (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
-#ifndef ONEBIT_NO_RESIDENT
-            if (iters == 1) {
-                return launch_staged<F, 8, 1>(w, act, y, M, K, max_blocks);
-            }
-            if (iters == 2) {
-                return launch_staged<F, 8, 2>(w, act, y, M, K, max_blocks);
-            }
-#endif
-            return launch_staged<F, 8, 0>(w, act, y, M, K, max_blocks);
-        }
-        case 4: return launch_staged<F, 4, 0>(w, act, y, M, K, max_blocks);
-        case 2: return launch_staged<F, 2, 0>(w, act, y, M, K, max_blocks);
-        default: return launch_staged<F, 1, 0>(w, act, y, M, K, max_blocks);
+        case 8: return launch_staged_iters<F, 8>(w, act, y, M, K, max_blocks);
+        case 4: return launch_staged_iters<F, 4>(w, act, y, M, K, max_blocks);
+        case 2: return launch_staged_iters<F, 2>(w, act, y, M, K, max_blocks);
+        default: return launch_staged_iters<F, 1>(w, act, y, M, K, max_blocks);
     }
 }
 
@@ -392,7 +401,13 @@ void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int
 
 void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors) {
     check_shape(M, K, n_vectors);
-    if (n_vectors == 1 && gemv_staged(f, w, act, y, M, K, 0)) {
+    // The staged kernel, except for long rows (more than two warp iterations, so no activations held in
+    // registers) of matrices under 64 MB, where the per-warp kernel measured faster for TQ2_0 and Q1_0 (H200,
+    // kernels/README.md).
+    const int lanes = f == Format::Q1_0 ? dev::Q1_0::LANES : dev::TQ2_0::LANES;
+    const long iters = (K / (f == Format::Q1_0 ? 128 : 256) + kWarp / lanes - 1) / (kWarp / lanes);
+    const bool staged = f == Format::TQ1_0 || iters <= 2 || (size_t)M * ref::row_bytes(f, K) >= (64u << 20);
+    if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0)) {
         return;
     }
     gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f));
