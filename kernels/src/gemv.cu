@@ -112,7 +112,7 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
 }
 
 
-// Sums each of a warp's RW per-lane values (RW = 1, 2, 4 or 8) over the warp with fewer shuffles than RW separate
+// Sums each of a warp's RW per-lane values (RW = 1, 2, 4, 8 or 16) over the warp with fewer shuffles than RW separate
 // reductions: the first steps halve the rows each lane holds (it keeps one half, sends the other), the rest
 // sum one value. Lane l ends with row r's total where r = l / (32 / RW), valid in lanes l % (32 / RW) == 0.
 template <int RW>
@@ -361,6 +361,9 @@ bool launch_staged_iters(const uint8_t* w, const ActBlock* act, float* y, long M
 template <class F>
 bool launch_staged_rw(int rw, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
     switch (rw) {
+#if ONEBIT_STAGED_RW >= 16
+        case 16: return launch_staged_iters<F, 16>(w, act, y, M, K, max_blocks);
+#endif
         case 8: return launch_staged_iters<F, 8>(w, act, y, M, K, max_blocks);
         case 4: return launch_staged_iters<F, 4>(w, act, y, M, K, max_blocks);
         case 2: return launch_staged_iters<F, 2>(w, act, y, M, K, max_blocks);
