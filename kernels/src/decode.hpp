@@ -8,13 +8,10 @@
 
 namespace onebit::dev {
 
-// NW little-endian words starting at a 2-byte-aligned address: NW + 1 aligned loads and funnel shifts. The extra
-// word shares its first bytes with the window, so it lies inside the allocation.
+// NW + 1 aligned words from base, shifted right by `shift` bits across word boundaries: the NW words of a window
+// that starts `shift / 8` bytes into base[0].
 template <int NW>
-__device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW]) {
-    const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-    const uint32_t* base = reinterpret_cast<const uint32_t*>(addr & ~uintptr_t(3));
-    const uint32_t shift = (uint32_t)(addr & 3) * 8;
+__device__ __forceinline__ void funnel_window(const uint32_t* base, uint32_t shift, uint32_t (&w)[NW]) {
     uint32_t raw[NW + 1];
 #pragma unroll
     for (int i = 0; i <= NW; i++) {
@@ -26,21 +23,19 @@ __device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW])
     }
 }
 
+// NW little-endian words starting at a 2-byte-aligned address: NW + 1 aligned loads and funnel shifts. The extra
+// word shares its first bytes with the window, so it lies inside the allocation.
+template <int NW>
+__device__ __forceinline__ void load_window(const uint8_t* p, uint32_t (&w)[NW]) {
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+    funnel_window(reinterpret_cast<const uint32_t*>(addr & ~uintptr_t(3)), (uint32_t)(addr & 3) * 8, w);
+}
+
 // The same from a 4-byte-aligned base and a byte offset: no integer round trip of the address, so loads from a
 // shared-memory base stay shared-memory loads.
 template <int NW>
 __device__ __forceinline__ void load_window_at(const uint8_t* base4, size_t off, uint32_t (&w)[NW]) {
-    const uint32_t* base = reinterpret_cast<const uint32_t*>(base4) + (off >> 2);
-    const uint32_t shift = (uint32_t)(off & 3) * 8;
-    uint32_t raw[NW + 1];
-#pragma unroll
-    for (int i = 0; i <= NW; i++) {
-        raw[i] = base[i];
-    }
-#pragma unroll
-    for (int i = 0; i < NW; i++) {
-        w[i] = funnel_r(raw[i], raw[i + 1], shift);
-    }
+    funnel_window(reinterpret_cast<const uint32_t*>(base4) + (off >> 2), (uint32_t)(off & 3) * 8, w);
 }
 
 __device__ __forceinline__ int ld_act(const int8_t* p) {
