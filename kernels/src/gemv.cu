@@ -409,7 +409,14 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
     // kernels/README.md).
     const int lanes = f == Format::Q1_0 ? dev::Q1_0::LANES : dev::TQ2_0::LANES;
     const long iters = (K / (f == Format::Q1_0 ? 128 : 256) + kWarp / lanes - 1) / (kWarp / lanes);
+#if defined(ONEBIT_GPU_HIP)
+    // No bulk-copy engine on RDNA: the staged kernel would copy each tile with its own threads before decoding
+    // it, unmeasured on gfx1151, so the per-warp kernel stays the default there (gemv_staged remains callable).
+    const bool staged = false;
+    (void)iters;
+#else
     const bool staged = f == Format::TQ1_0 || iters <= 2 || (size_t)M * ref::row_bytes(f, K) >= (64u << 20);
+#endif
     if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0)) {
         return;
     }
