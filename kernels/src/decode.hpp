@@ -51,48 +51,22 @@ __device__ __forceinline__ float load_half(const uint8_t* p) {
 // (H_0 = 0). b * 3^n <= 255 * 243 fits a 16-bit lane, so two bytes at a time are multiplied in 16-bit lanes
 // without carries; the H_n of four bytes are gathered into one word P_n, and P_{n+1} - 3 P_n, computed on whole
 // words, is exactly the packed trits (every byte's difference is 0..2, so nothing borrows).
-#ifndef ONEBIT_TRIT_ALU
-#define ONEBIT_TRIT_ALU 1
-#endif
-
 template <int TRITS>
 __device__ __forceinline__ int trit_dot(uint32_t w, const int* a, int s) {
-#ifdef ONEBIT_TRIT_MASKED
-    uint32_t qe = w & 0x00ff00ffu;
-    uint32_t qo = (w >> 8) & 0x00ff00ffu;
-#pragma unroll
-    for (int n = 0; n < TRITS; n++) {
-        const uint32_t te = qe * 3u, to = qo * 3u;
-        const uint32_t codes = __byte_perm(te, to, 0x7351);
-        s = dot4((int)codes, a[n], s);
-        qe = te & 0x00ff00ffu;
-        qo = to & 0x00ff00ffu;
-    }
-    return s;
-#else
     uint32_t te = w & 0x00ff00ffu;         // bytes 0 and 2 of w in 16-bit lanes
     uint32_t to = (w >> 8) & 0x00ff00ffu;  // bytes 1 and 3
     uint32_t prev = 0;                      // P_0
 #pragma unroll
     for (int n = 0; n < TRITS; n++) {
-        // The integer multiply-add pipe also runs every dp4a and the P_{n+1} - 3 P_n below, so te's products go
-        // to the integer ALU as shift-and-add (times3_alu) and to's stay multiplies: the two pipes share the work.
-#if ONEBIT_TRIT_ALU >= 1
+        // te's products as shift-and-add on the integer ALU, to's as multiplies, so the multiply-add pipe (which
+        // also runs every dp4a) does not take them all (measured equal to all multiplies on an H200).
         te = times3_alu(te);
-#else
-        te *= 3u;
-#endif
-#if ONEBIT_TRIT_ALU >= 2
-        to = times3_alu(to);
-#else
         to *= 3u;
-#endif
         const uint32_t p = __byte_perm(te, to, 0x7351);  // P_{n+1}: byte i = H_{n+1} of byte i of w
         s = dot4((int)(p - 3u * prev), a[n], s);
         prev = p;
     }
     return s;
-#endif
 }
 
 // Each format: load(blk, sub, w) reads the lane's weights from a block (load_at: the same from a 4-byte-aligned
@@ -128,22 +102,12 @@ struct TQ2_0 {
         int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-#ifdef ONEBIT_TQ2_SHIFT
-            s0 = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s0);
-            s1 = dot4((int)((w[u] >> 2) & 0x03030303u), x.x[u].y, s1);
-            s2 = dot4((int)((w[u] >> 4) & 0x03030303u), x.x[u].z, s2);
-#else
             s0 = dot4((int)(w[u] & 0x03030303u), x.x[u].x, s0);
             s1 = dot4((int)(w[u] & 0x0c0c0c0cu), x.x[u].y, s1);
             s2 = dot4((int)(w[u] & 0x30303030u), x.x[u].z, s2);
-#endif
             s3 = dot4((int)((w[u] >> 6) & 0x03030303u), x.x[u].w, s3);
         }
-#ifdef ONEBIT_TQ2_SHIFT
-        return x.offset + (s0 + s1) + (s2 + s3);
-#else
         return x.offset + s0 + (s1 >> 2) + (s2 >> 4) + s3;
-#endif
     }
 };
 

@@ -117,22 +117,6 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
 // sum one value. Lane l ends with row r's total where r = l / (32 / RW), valid in lanes l % (32 / RW) == 0.
 template <int RW>
 __device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, int& r) {
-#ifdef ONEBIT_PLAIN_REDUCE
-    double out = 0.0;
-    r = lane / (kWarp / RW);
-#pragma unroll
-    for (int i = 0; i < RW; i++) {
-        double t = v[i];
-#pragma unroll
-        for (int o = kWarp / 2; o > 0; o /= 2) {
-            t += shfl_xor(t, o);
-        }
-        if (i == r) {
-            out = t;
-        }
-    }
-    return out;
-#else
     double cur[RW];
 #pragma unroll
     for (int i = 0; i < RW; i++) {
@@ -155,7 +139,6 @@ __device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, i
     }
     r = lane / (kWarp / RW);
     return k;
-#endif
 }
 
 // Staged GEMV (one vector): persistent blocks walk tiles of kStagedRows consecutive rows. A tile's rows are one
