@@ -325,11 +325,17 @@ void check_shape(long M, long K, int n_vectors) {
     }
 }
 
+// Warp iterations per row: blocks per row over the blocks one warp iteration covers.
+template <class F>
+long warp_iters(long K) {
+    return (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+}
+
 template <class F, int RW>
 bool launch_staged_iters(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
     // Activations held in registers when a row takes one or two warp iterations (K up to 4096 for Q1_0 and
     // 2048 for TQ2_0/TQ1_0 per iteration).
-    const long iters = (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+    const long iters = warp_iters<F>(K);
 #ifndef ONEBIT_NO_RESIDENT
     if (iters == 1) {
         return launch_staged<F, RW, 1>(w, act, y, M, K, max_blocks);
@@ -390,14 +396,12 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
     // The staged kernel, except for long rows (more than two warp iterations, so no activations held in
     // registers) of matrices under 64 MB, where the per-warp kernel measured faster for TQ2_0 and Q1_0 (H200,
     // kernels/README.md).
-    const int lanes = f == Format::Q1_0 ? dev::Q1_0::LANES : dev::TQ2_0::LANES;
-    const long iters = (K / (f == Format::Q1_0 ? 128 : 256) + kWarp / lanes - 1) / (kWarp / lanes);
 #if defined(ONEBIT_GPU_HIP)
     // No bulk-copy engine on RDNA: the staged kernel would copy each tile with its own threads before decoding
     // it, unmeasured on gfx1151, so the per-warp kernel stays the default there (gemv_staged remains callable).
     const bool staged = false;
-    (void)iters;
 #else
+    const long iters = f == Format::Q1_0 ? warp_iters<dev::Q1_0>(K) : warp_iters<dev::TQ2_0>(K);  // TQ: same tiling
     const bool staged = f == Format::TQ1_0 || iters <= 2 || (size_t)M * ref::row_bytes(f, K) >= (64u << 20);
 #endif
     if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0)) {
