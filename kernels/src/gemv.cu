@@ -287,7 +287,9 @@ bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long
     const size_t rb = (size_t)(K / F::QK) * F::BYTES;
     // A tile plus its misalignment (< 16) and the decoder's read-ahead of one word, in whole 128-byte lines.
     const size_t stage = (kTileRows * rb + 32 + 127) & ~(size_t)127;
-    if (reinterpret_cast<uintptr_t>(w) % 16 != 0 || stage > 100 * 1024) {
+    // Every tile must start on a 16-byte boundary (the bulk copy's alignment); only the matrix's own end may
+    // not. Tiles of 4 rows (one row per warp) whose rows hold an odd number of TQ 256-blocks miss it.
+    if (reinterpret_cast<uintptr_t>(w) % 16 != 0 || (kTileRows * rb) % 16 != 0 || stage > 100 * 1024) {
         return false;
     }
     const int stages = (int)std::clamp<size_t>(ONEBIT_STAGE_BYTES / stage, 2, kMaxStages);

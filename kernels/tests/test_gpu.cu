@@ -57,6 +57,7 @@ struct Variant {
     int rows_per_warp = 0;
     int staged_blocks = 0;
     int misalign = 0;
+    bool tiles_aligned = true;  // the staged kernel's tiles start on 16-byte boundaries (else it must decline)
 };
 
 void check_shape(Format f, long M, long K, int batch, bool raw, Variant v = {}) {
@@ -88,7 +89,8 @@ void check_shape(Format f, long M, long K, int batch, bool raw, Variant v = {}) 
     DeviceBuffer<float> dy(M * batch);
     if (v.staged_blocks > 0) {
         const bool ran = gpu::gemv_staged(f, dw, dact.ptr, dy.ptr, M, K, v.staged_blocks);
-        t.check(ran == (v.misalign % 16 == 0), what + ": the staged kernel runs exactly on 16-byte-aligned weights");
+        t.check(ran == (v.misalign % 16 == 0 && v.tiles_aligned),
+                what + ": the staged kernel runs exactly on 16-byte-aligned weights and tiles");
         if (!ran) {
             gpu::gemv(f, dw, dact.ptr, dy.ptr, M, K, batch);
         }
@@ -180,6 +182,10 @@ int main() {
         check_shape(f, 1003, 256, 1, true, {.staged_blocks = 3});
         check_shape(f, 77, 14336, 1, false, {.staged_blocks = 2});
         check_shape(f, 9, 40960, 1, true, {.staged_blocks = 2});  // long rows: one row per warp
+        // One row per warp and an odd number of 256-blocks per row: 4-row TQ tiles would start off a 16-byte
+        // boundary, so the staged kernel declines and gemv falls back; Q1_0's (36-byte multiples) stay aligned.
+        check_shape(f, 13, 256 * 87, 1, true, {.staged_blocks = 2, .tiles_aligned = f == Format::Q1_0});
+        check_shape(f, 13, 256 * 87, 1, false);
         check_shape(f, 45, 512, 1, true, {.staged_blocks = 2, .misalign = 2});
         check_shape(f, 45, 512, 1, true, {.misalign = 6});
         for (int batch = 2; batch <= 8; batch++) {
