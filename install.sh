@@ -123,8 +123,9 @@ opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -XX:-UsePerfData)
 thp=""
 if [ -r /sys/kernel/mm/transparent_hugepage/enabled ]; then read -r thp </sys/kernel/mm/transparent_hugepage/enabled || true; fi
 case \$thp in *"[always]"* | *"[madvise]"*) opts+=(-XX:+UseTransparentHugePages) ;; esac
-# The proxy runs for days: C2 for its hot paths; heap and code cache capped.
-[ "\${1:-}" = proxy ] && opts=(-XX:+UseSerialGC -Xss1m -XX:-UsePerfData -Xmx256m -XX:ReservedCodeCacheSize=64m)
+# The proxy runs for days: C2 for its hot paths, compiled early (few requests reach the usual thresholds); heap,
+# young generation (its garbage dies young) and code cache capped.
+[ "\${1:-}" = proxy ] && opts=(-XX:+UseSerialGC -Xss1m -XX:-UsePerfData -Xmx256m -Xmn32m -XX:ReservedCodeCacheSize=64m -XX:CompileThresholdScaling=0.05)
 # JVM warnings go to stderr: stdout carries the --json documents.
 opts+=(-Xlog:disable -Xlog:all=warning:stderr)
 case \${1:-} in

@@ -71,46 +71,57 @@ declare -A url=([direct]="http://127.0.0.1:$backend/v1" [1bit]="http://127.0.0.1
 declare -A url2=([direct]="http://127.0.0.1:$backend2/v1" [1bit]="http://127.0.0.1:$proxy/v1" [nginx]="http://127.0.0.1:$nginx_port2/v1")
 until curl -sf "http://127.0.0.1:$proxy/v1/models" | grep -q '"mid"'; do sleep 0.2; done
 # Warm-up, unmeasured: the JVM's JIT (C2, as bin/1bit runs the proxy) compiles the proxy's hot paths, as in a proxy
-# that has been up for a while; nginx needs none.
+# that has been up for a while (measured: C2 still takes about half the proxy's CPU 20 s into streaming, and little
+# after 30 s); nginx needs none.
 for t in direct nginx; do wrk -t 2 -c 16 -d 3s -s bench/post.lua "${url[$t]}/completions" >/dev/null; done
 for c in 1 16 64; do wrk -t 1 -c $c -d 8s -s bench/post.lua "${url[1bit]}/completions" >/dev/null; done
-python3 bench/stream_client.py "${url[1bit]}" tiny 8 400 >/dev/null
-for t in direct 1bit nginx; do python3 bench/stream_client.py "${url2[$t]}" mid 8 50 >/dev/null; done
+warm_until=$((SECONDS + ${WARM_STREAM_SECONDS:-30}))
+while [ $SECONDS -lt $warm_until ]; do
+  python3 bench/stream_client.py "${url[1bit]}" tiny 8 400 >/dev/null
+  python3 bench/stream_client.py "${url2[1bit]}" mid 8 50 >/dev/null
+done
+for t in direct nginx; do python3 bench/stream_client.py "${url2[$t]}" mid 8 50 >/dev/null; done
 
-# One streaming table: 1 and 8 streams of MODEL (MAX_TOKENS each) against the targets in the array named URLS.
-stream_table() {
-  local -n urls=$1
-  echo "| target | streams | time to first token ms (median) | tokens/s per stream (mean) |"
-  echo "|---|---|---|---|"
-  for s in 1 8; do
+# CPU time (user + system, clock ticks) of the proxy's JVM and of nginx's worker, to report CPU per relayed token.
+hz=$(getconf CLK_TCK)
+nginx_worker=$(pgrep -f "nginx: worker process" | head -1)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# Every measurement runs ROUNDS times (default 3), the targets interleaved within a round so that a slow spell of
+# this shared 2-core VM falls on all three alike; the tables give each cell's median over the rounds.
+rounds=${ROUNDS:-3}
+raw=$work/raw.tsv
+for r in $(seq "$rounds"); do
+  for c in 1 16 64; do
     for t in direct 1bit nginx; do
-      j=$(python3 bench/stream_client.py "${urls[$t]}" "$2" "$s" "$3")
-      echo "| $t | $s | $(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f | %.0f' % (d['ttft_ms'], d['tokens_per_s']))" "$j") |"
+      o=$(wrk -t "$([ "$c" -lt 2 ] && echo 1 || echo 2)" -c "$c" -d "${secs}s" --latency -s bench/post.lua "${url[$t]}/completions")
+      printf 'wrk\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(awk '/Requests\/sec/ {print $2}' <<<"$o")" \
+        "$(awk '$1=="50%" {print $2}' <<<"$o")" "$(awk '$1=="99%" {print $2}' <<<"$o")" >>"$raw"
     done
   done
-}
+  for model in tiny mid; do
+    [ $model = tiny ] && tokens=400 || tokens=200
+    for s in 1 8; do
+      for t in direct 1bit nginx; do
+        [ $model = tiny ] && u=${url[$t]} || u=${url2[$t]}
+        p0=$(cpu_ticks "$proxy_pid"); n0=$(cpu_ticks "$nginx_worker")
+        j=$(python3 bench/stream_client.py "$u" "$model" "$s" "$tokens")
+        p1=$(cpu_ticks "$proxy_pid"); n1=$(cpu_ticks "$nginx_worker")
+        case $t in 1bit) ticks=$((p1 - p0)) ;; nginx) ticks=$((n1 - n0)) ;; *) ticks="" ;; esac
+        printf 'stream\t%s\t%s\t%s\t%s\t%s\t%s\n' "$model" "$s" "$t" \
+          "$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f\t%.1f' % (d['ttft_ms'], d['tokens_per_s']))" "$j")" \
+          "${ticks:+$(python3 -c "print('%.0f' % ($ticks / $hz * 1e6 / ($s * $tokens)))")}" >>"$raw"
+      done
+    done
+  done
+done
 
 mkdir -p bench/results
 out=bench/results/proxy.md
 {
-  echo "| target | connections | requests/s | p50 ms | p99 ms |"
-  echo "|---|---|---|---|---|"
-  for c in 1 16 64; do
-    for t in direct 1bit nginx; do
-      r=$(wrk -t "$([ "$c" -lt 2 ] && echo 1 || echo 2)" -c "$c" -d "${secs}s" --latency -s bench/post.lua "${url[$t]}/completions")
-      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$r")
-      p50=$(awk '$1=="50%" {print $2}' <<<"$r"); p99=$(awk '$1=="99%" {print $2}' <<<"$r")
-      echo "| $t | $c | $rps | $p50 | $p99 |"
-    done
-  done
-  echo
-  stream_table url tiny 400
-  echo
-  echo "The same with the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed):"
-  echo
-  stream_table url2 mid 200
+  python3 bench/proxy_report.py "$raw" "$rounds"
   echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
   echo
-  echo "Reproduce: bash bench/proxy.sh $secs   (backend threads: LLAMA_THREADS=${LLAMA_THREADS:-1})"
+  echo "Reproduce: bash bench/proxy.sh $secs   (ROUNDS=$rounds; backend threads: LLAMA_THREADS=${LLAMA_THREADS:-1})"
 } | tee "$out"

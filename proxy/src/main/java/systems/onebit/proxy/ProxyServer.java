@@ -128,6 +128,8 @@ public final class ProxyServer implements AutoCloseable {
                 .readTimeout(settings.firstByteTimeout())
                 .socketOptions(o -> o.tcpNoDelay(true).connectTimeout(settings.connectTimeout())
                         .readTimeout(settings.firstByteTimeout()))
+                // Backends are addressed directly: no per-request consultation of the JVM's proxy selector.
+                .proxy(io.helidon.webclient.api.Proxy.noProxy())
                 .followRedirects(false).keepAlive(true).build();
         WebServer server = WebServer.builder()
                 .host(settings.host())

@@ -1,0 +1,55 @@
+"""Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds; ratios are taken of
+the medians. usage: proxy_report.py RAW.tsv ROUNDS"""
+import statistics
+import sys
+from collections import defaultdict
+
+
+def ms(text):
+    """wrk's latency ("794.00us", "0.98ms", "1.66s") in milliseconds."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float("nan")
+
+
+raw, rounds = sys.argv[1], sys.argv[2]
+wrk, stream = defaultdict(list), defaultdict(list)
+for line in open(raw):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "wrk":
+        wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5])))
+    else:
+        stream[(f[1], int(f[2]), f[3])].append((float(f[4]), float(f[5]), float(f[6]) if f[6] else None))
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+print(f"Small non-streaming requests (wrk, one-token completions), median of {rounds} rounds:")
+print()
+print("| target | connections | requests/s | p50 ms | p99 ms | requests/s ÷ nginx | p50 − direct ms |")
+print("|---|---|---|---|---|---|---|")
+for c in (1, 16, 64):
+    cell = {t: [med(x[i] for x in wrk[(c, t)]) for i in range(3)] for t in ("direct", "1bit", "nginx")}
+    for t in ("direct", "1bit", "nginx"):
+        rps, p50, p99 = cell[t]
+        print(f"| {t} | {c} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {rps / cell['nginx'][0]:.2f} | "
+              f"{p50 - cell['direct'][1]:+.2f} |")
+for model, title in (("tiny", "the tiny model (thousands of tokens/s)"),
+                     ("mid", "the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed)")):
+    print()
+    print(f"Streaming chat, {title}, median of {rounds} rounds:")
+    print()
+    print("| target | streams | time to first token ms | tokens/s per stream | ÷ direct | proxy CPU µs per token |")
+    print("|---|---|---|---|---|---|")
+    for s in (1, 8):
+        direct = med(x[1] for x in stream[(model, s, "direct")])
+        for t in ("direct", "1bit", "nginx"):
+            rows = stream[(model, s, t)]
+            cpu = med(x[2] for x in rows)
+            tps = med(x[1] for x in rows)
+            print(f"| {t} | {s} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {tps / direct:.2f} | "
+                  f"{'' if cpu is None else f'{cpu:.0f}'} |")
