@@ -97,9 +97,14 @@ for r in $(seq "$rounds"); do
   case $(( (r - 1) % 3 )) in 0) order="direct 1bit nginx" ;; 1) order="1bit nginx direct" ;; 2) order="nginx direct 1bit" ;; esac
   for c in 1 16 64; do
     for t in $order; do
+      p0=$(cpu_ticks "$proxy_pid"); n0=$(cpu_ticks "$nginx_worker")
       o=$(wrk -t "$([ "$c" -lt 2 ] && echo 1 || echo 2)" -c "$c" -d "${secs}s" --latency -s bench/post.lua "${url[$t]}/completions")
-      printf 'wrk\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(awk '/Requests\/sec/ {print $2}' <<<"$o")" \
-        "$(awk '$1=="50%" {print $2}' <<<"$o")" "$(awk '$1=="99%" {print $2}' <<<"$o")" >>"$raw"
+      p1=$(cpu_ticks "$proxy_pid"); n1=$(cpu_ticks "$nginx_worker")
+      case $t in 1bit) ticks=$((p1 - p0)) ;; nginx) ticks=$((n1 - n0)) ;; *) ticks="" ;; esac
+      n=$(awk '/requests in/ {print $1}' <<<"$o")
+      printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(awk '/Requests\/sec/ {print $2}' <<<"$o")" \
+        "$(awk '$1=="50%" {print $2}' <<<"$o")" "$(awk '$1=="99%" {print $2}' <<<"$o")" \
+        "${ticks:+$(python3 -c "print('%.0f' % ($ticks / $hz * 1e6 / $n))")}" >>"$raw"
     done
   done
   for model in tiny mid; do

@@ -18,7 +18,7 @@ wrk, stream = defaultdict(list), defaultdict(list)
 for line in open(raw):
     f = line.rstrip("\n").split("\t")
     if f[0] == "wrk":
-        wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5])))
+        wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5]), float(f[6]) if f[6] else None))
     else:
         stream[(f[1], int(f[2]), f[3])].append((float(f[4]), float(f[5]), float(f[6]) if f[6] else None))
 
@@ -30,14 +30,15 @@ def med(values):
 
 print(f"Small non-streaming requests (wrk, one-token completions), median of {rounds} rounds:")
 print()
-print("| target | connections | requests/s | p50 ms | p99 ms | requests/s ÷ nginx | p50 − direct ms |")
-print("|---|---|---|---|---|---|---|")
+print("| target | connections | requests/s | p50 ms | p99 ms | requests/s ÷ nginx | p50 − direct ms "
+      "| proxy CPU µs per request |")
+print("|---|---|---|---|---|---|---|---|")
 for c in (1, 16, 64):
-    cell = {t: [med(x[i] for x in wrk[(c, t)]) for i in range(3)] for t in ("direct", "1bit", "nginx")}
+    cell = {t: [med(x[i] for x in wrk[(c, t)]) for i in range(4)] for t in ("direct", "1bit", "nginx")}
     for t in ("direct", "1bit", "nginx"):
-        rps, p50, p99 = cell[t]
+        rps, p50, p99, cpu = cell[t]
         print(f"| {t} | {c} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {rps / cell['nginx'][0]:.2f} | "
-              f"{p50 - cell['direct'][1]:+.2f} |")
+              f"{p50 - cell['direct'][1]:+.2f} | {'' if cpu is None else f'{cpu:.0f}'} |")
 for model, title in (("tiny", "the tiny model (thousands of tokens/s)"),
                      ("mid", "the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed)")):
     print()
