@@ -82,10 +82,17 @@ while [ $SECONDS -lt $warm_until ]; do
 done
 for t in direct nginx; do python3 bench/stream_client.py "${url2[$t]}" mid 8 50 >/dev/null; done
 
-# CPU time (user + system, clock ticks) of the proxy's JVM and of nginx's worker, to report CPU per relayed token.
-hz=$(getconf CLK_TCK)
+# CPU time (user + system, clock ticks) of the proxy's JVM and of nginx's worker, for CPU per request and per token:
+# mark before a measurement, spent TARGET after it (empty for direct, which has no relay).
 nginx_worker=$(pgrep -f "nginx: worker process" | head -1)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+mark() { proxy0=$(cpu_ticks "$proxy_pid"); nginx0=$(cpu_ticks "$nginx_worker"); }
+spent() {
+  case $1 in
+    1bit) echo $(( $(cpu_ticks "$proxy_pid") - proxy0 )) ;;
+    nginx) echo $(( $(cpu_ticks "$nginx_worker") - nginx0 )) ;;
+  esac
+}
 
 # Every measurement runs ROUNDS times (default 3), the targets interleaved within a round so that a slow spell of
 # this shared 2-core VM falls on all three alike; the tables give each cell's median over the rounds.
@@ -97,14 +104,12 @@ for r in $(seq "$rounds"); do
   case $(( (r - 1) % 3 )) in 0) order="direct 1bit nginx" ;; 1) order="1bit nginx direct" ;; 2) order="nginx direct 1bit" ;; esac
   for c in 1 16 64; do
     for t in $order; do
-      p0=$(cpu_ticks "$proxy_pid"); n0=$(cpu_ticks "$nginx_worker")
+      mark
       o=$(wrk -t "$([ "$c" -lt 2 ] && echo 1 || echo 2)" -c "$c" -d "${secs}s" --latency -s bench/post.lua "${url[$t]}/completions")
-      p1=$(cpu_ticks "$proxy_pid"); n1=$(cpu_ticks "$nginx_worker")
-      case $t in 1bit) ticks=$((p1 - p0)) ;; nginx) ticks=$((n1 - n0)) ;; *) ticks="" ;; esac
-      n=$(awk '/requests in/ {print $1}' <<<"$o")
-      printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(awk '/Requests\/sec/ {print $2}' <<<"$o")" \
-        "$(awk '$1=="50%" {print $2}' <<<"$o")" "$(awk '$1=="99%" {print $2}' <<<"$o")" \
-        "${ticks:+$(python3 -c "print('%.0f' % ($ticks / $hz * 1e6 / $n))")}" >>"$raw"
+      ticks=$(spent "$t")
+      printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(awk '/Requests\/sec/ {print $2}' <<<"$o")" \
+        "$(awk '$1=="50%" {print $2}' <<<"$o")" "$(awk '$1=="99%" {print $2}' <<<"$o")" "$ticks" \
+        "$(awk '/requests in/ {print $1}' <<<"$o")" >>"$raw"
     done
   done
   for model in tiny mid; do
@@ -112,13 +117,9 @@ for r in $(seq "$rounds"); do
     for s in 1 8; do
       for t in $order; do
         [ $model = tiny ] && u=${url[$t]} || u=${url2[$t]}
-        p0=$(cpu_ticks "$proxy_pid"); n0=$(cpu_ticks "$nginx_worker")
+        mark
         j=$(python3 bench/stream_client.py "$u" "$model" "$s" "$tokens")
-        p1=$(cpu_ticks "$proxy_pid"); n1=$(cpu_ticks "$nginx_worker")
-        case $t in 1bit) ticks=$((p1 - p0)) ;; nginx) ticks=$((n1 - n0)) ;; *) ticks="" ;; esac
-        printf 'stream\t%s\t%s\t%s\t%s\t%s\t%s\n' "$model" "$s" "$t" \
-          "$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%.1f\t%.1f' % (d['ttft_ms'], d['tokens_per_s']))" "$j")" \
-          "${ticks:+$(python3 -c "print('%.0f' % ($ticks / $hz * 1e6 / ($s * $tokens)))")}" >>"$raw"
+        printf 'stream\t%s\t%s\t%s\t%s\t%s\t%s\n' "$model" "$s" "$t" "$j" "$(spent "$t")" "$((s * tokens))" >>"$raw"
       done
     done
   done
@@ -127,7 +128,7 @@ done
 mkdir -p bench/results
 out=bench/results/proxy.md
 {
-  python3 bench/proxy_report.py "$raw" "$rounds"
+  python3 bench/proxy_report.py "$raw" "$rounds" "$(getconf CLK_TCK)"
   echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
   echo

@@ -1,5 +1,8 @@
 """Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds; ratios are taken of
-the medians. usage: proxy_report.py RAW.tsv ROUNDS"""
+the medians. Raw lines (tab-separated): wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and
+stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
+usage: proxy_report.py RAW.tsv ROUNDS CLOCK_TICKS_PER_SECOND"""
+import json
 import statistics
 import sys
 from collections import defaultdict
@@ -13,14 +16,22 @@ def ms(text):
     return float("nan")
 
 
-raw, rounds = sys.argv[1], sys.argv[2]
+raw, rounds, hz = sys.argv[1], sys.argv[2], float(sys.argv[3])
+
+
+def cpu_us(ticks, count):
+    """CPU µs per unit (request or token) from clock ticks; None where no relay was measured."""
+    return float(ticks) / hz * 1e6 / float(count) if ticks and float(count) > 0 else None
+
+
 wrk, stream = defaultdict(list), defaultdict(list)
 for line in open(raw):
     f = line.rstrip("\n").split("\t")
     if f[0] == "wrk":
-        wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5]), float(f[6]) if f[6] else None))
+        wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5]), cpu_us(f[6], f[7])))
     else:
-        stream[(f[1], int(f[2]), f[3])].append((float(f[4]), float(f[5]), float(f[6]) if f[6] else None))
+        client = json.loads(f[4])
+        stream[(f[1], int(f[2]), f[3])].append((client["ttft_ms"], client["tokens_per_s"], cpu_us(f[5], f[6])))
 
 
 def med(values):
