@@ -49,6 +49,13 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
     const size_t row_bytes = (size_t)nb * F::BYTES;
     const uint8_t* rowp = w + row0 * row_bytes;
     const int rows = (int)min((long)R, M - row0);
+    // Launched as a dependent (launch_one): the first weights head for L2 while the kernel before this one
+    // finishes; activations and y wait for it.
+    grid_dependents_may_launch();
+    for (int r = 0; r < rows; r++) {
+        prefetch_l2(rowp + r * row_bytes + (size_t)(lane / F::LANES) * F::BYTES);
+    }
+    grid_dependency_wait();
     double acc[R][B];
 #pragma unroll
     for (int r = 0; r < R; r++) {
@@ -190,6 +197,10 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
             fill(t, s);
         }
     }
+    // The first tiles' weights are on their way; the activations (and y) may come from the kernel before this
+    // one, which this launch may overlap (see launch_staged).
+    grid_dependents_may_launch();
+    grid_dependency_wait();
     // One tile's rows for this warp; kFull: all RW rows exist (no per-row checks).
     // One warp iteration of one tile's rows: b is the lane's block, x and da its activations.
     auto iteration = [&]<bool kFull>(const uint8_t* stage, uint32_t off, int rows, int b, const typename F::Act& x,
@@ -311,7 +322,11 @@ bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long
     if (max_blocks > 0) {
         grid = std::min<long>(grid, max_blocks);
     }
-    gemv_staged_kernel<F, RW, kActIters><<<(unsigned)grid, kStagedThreads, smem>>>(w, act, y, M, K, stages, (uint32_t)stage);
+    // A programmatic dependent launch: as the kernel before this one in the stream retires its blocks, this one's
+    // blocks start and fetch their first tiles of weights (which that kernel cannot have written), then wait for
+    // its completion before reading activations. Hides most of a launch's ramp-up in a run of GEMVs.
+    launch_dependent(gemv_staged_kernel<F, RW, kActIters>, dim3((unsigned)grid), dim3(kStagedThreads), smem, w, act, y,
+                     M, K, stages, (uint32_t)stage);
     return true;
 }
 
@@ -366,7 +381,7 @@ template <class F, int B, int R>
 void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
     const long warps = (M + R - 1) / R;
     const dim3 grid((unsigned)((warps + kWarpsPerBlock - 1) / kWarpsPerBlock));
-    gemv_kernel<F, B, R><<<grid, kThreads>>>(w, act, y, M, K);
+    launch_dependent(gemv_kernel<F, B, R>, grid, dim3(kThreads), 0, w, act, y, M, K);
 }
 
 template <class F>

@@ -133,6 +133,66 @@ void check_shape(Format f, long M, long K, int batch, bool raw, Variant v = {}) 
     }
 }
 
+// Stands in for the kernel before a GEMV in a model's stream (the one producing its input): it lets the next
+// launch start at once (programmatic dependent launch on sm_90; an ordinary kernel elsewhere), spins for about
+// 100 us, then writes the GEMV's activations and overwrites its output with NaN. A GEMV that overlaps it must
+// still read these activations and write its output after it.
+__global__ void late_writer(const ActBlock* src, ActBlock* act, int n_act, float* y, long n_y) {
+    grid_dependents_may_launch();
+    const long long start = clock64();
+    while (clock64() - start < 200000) {
+    }
+    for (int i = threadIdx.x; i < n_act; i += blockDim.x) {
+        act[i] = src[i];
+    }
+    for (long i = threadIdx.x; i < n_y; i += blockDim.x) {
+        y[i] = __int_as_float(0x7fc00000);
+    }
+}
+
+void waits_for_the_kernel_before(Format f, int rows_per_warp) {
+    constexpr long M = 8192, K = 4096;
+    const std::string what = std::string(name(f)) + " GEMV after a late writer" +
+                             (rows_per_warp ? " (per-warp kernel, " + std::to_string(rows_per_warp) + " rows/warp)"
+                                            : " (gemv)");
+    const auto w = make_weights(f, M, K, 4242, false);
+    DeviceBuffer<uint8_t> dw(w.size());
+    dw.upload(w);
+    std::vector<ActBlock> stale(K / QK_K), fresh(K / QK_K);
+    ref::quantize_activations(f, onebit::testing::random_floats(77, K, 2.5f).data(), stale.data(), K);
+    ref::quantize_activations(f, onebit::testing::random_floats(78, K, 2.5f).data(), fresh.data(), K);
+    DeviceBuffer<ActBlock> dact(stale.size()), dfresh(fresh.size());
+    dact.upload(stale);
+    dfresh.upload(fresh);
+    DeviceBuffer<float> dy(M);
+    auto run_gemv = [&] {
+        if (rows_per_warp) {
+            gpu::gemv_rows(f, dw.ptr, dact.ptr, dy.ptr, M, K, 1, rows_per_warp);
+        } else {
+            gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, 1);
+        }
+    };
+    // A first launch of each kernel loads its module (lazy loading), which serialises it with the kernel before.
+    late_writer<<<1, 256>>>(dact.ptr, dact.ptr, 0, dy.ptr, 0);
+    run_gemv();
+    GPU_CHECK(gpuDeviceSynchronize());
+    late_writer<<<1, 256>>>(dfresh.ptr, dact.ptr, (int)fresh.size(), dy.ptr, M);
+    run_gemv();
+    GPU_CHECK(gpuGetLastError());
+    GPU_CHECK(gpuDeviceSynchronize());
+    const auto expect = ref::gemv(f, w.data(), fresh.data(), M, K);
+    const auto y = dy.download();
+    int bad = 0;
+    for (long r = 0; r < M; r++) {
+        const double rel = expect[r] == 0.0 ? std::fabs(y[r]) : std::fabs(y[r] - expect[r]) / std::fabs(expect[r]);
+        if (!(rel <= 1e-5) && bad++ < 3) {
+            std::printf("  %s: row %ld: gpu %.9g ref %.9g\n", what.c_str(), r, y[r], expect[r]);
+        }
+    }
+    t.check(bad == 0, what + ": reads the activations and writes y after the kernel before it (" +
+                          std::to_string(bad) + " rows off)");
+}
+
 void rejects_bad_shapes() {
     for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
         bool threw = false;
@@ -163,6 +223,11 @@ void rejects_bad_shapes() {
 
 int main() {
     rejects_bad_shapes();
+    for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+        for (int rows : {0, 2}) {
+            waits_for_the_kernel_before(f, rows);
+        }
+    }
     for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
         for (bool raw : {false, true}) {
             check_shape(f, 1, 256, 1, raw);

@@ -204,6 +204,30 @@ __device__ __forceinline__ void stage_fill(StageBarrier* bar, uint8_t* dst, cons
 #endif
 }
 
+// Programmatic dependent launch (sm_90): a kernel launched with launch_dependent may start while the kernel
+// before it in the stream finishes. grid_dependents_may_launch lets the next such kernel be scheduled;
+// grid_dependency_wait blocks until the kernel before has completed and its writes are visible, so everything
+// before it may read only what that kernel does not write (the weights). No-ops elsewhere.
+__device__ __forceinline__ void grid_dependents_may_launch() {
+#if defined(ONEBIT_BULK_COPY)
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(ONEBIT_BULK_COPY)
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// Fetches the line holding p into L2 (a hint; nothing on HIP).
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+#if defined(ONEBIT_BULK_COPY)
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#else
+    (void)p;
+#endif
+}
+
 // Waits until the stage's current fill has landed; `phase` is 0 for its first fill, then flips with each reuse.
 // Every thread of the block calls it.
 __device__ __forceinline__ void stage_wait(StageBarrier* bar, uint32_t phase) {
@@ -224,5 +248,29 @@ __device__ __forceinline__ void stage_wait(StageBarrier* bar, uint32_t phase) {
     __syncthreads();
 #endif
 }
+
+#if defined(__CUDACC__) || defined(__HIPCC__)
+// Launches `kernel` on the default stream as a programmatic dependent launch where the platform has one (CUDA):
+// it may start while the kernel before it finishes, so it must call grid_dependency_wait before reading anything
+// that kernel writes, and before writing anything that kernel reads. Elsewhere an ordinary launch.
+template <class... Params, class... Args>
+void launch_dependent(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, Args... args) {
+#if defined(ONEBIT_GPU_CUDA) && !defined(ONEBIT_NO_PDL)
+    cudaLaunchAttribute attr[1] = {};
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = grid;
+    cfg.blockDim = block;
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = 0;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    GPU_CHECK_LAUNCH(cudaLaunchKernelEx(&cfg, kernel, static_cast<Params>(args)...));
+#else
+    kernel<<<grid, block, smem>>>(static_cast<Params>(args)...);
+#endif
+}
+#endif
 
 }  // namespace onebit
