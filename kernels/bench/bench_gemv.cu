@@ -119,11 +119,16 @@ int main(int argc, char** argv) {
             const auto xv = testing::random_floats(12, K);
             GPU_CHECK(cudaMemcpy(xf, xv.data(), K * 4, cudaMemcpyHostToDevice));
             gpu::quantize_activations(f, xf, act, K, 1);
-            // The default (GEMV) and each rows-per-warp variant (TUNE), in the same run.
-            for (int rows : {0, 1, 2, 4}) {
+            // The default (GEMV), each rows-per-warp variant of the per-warp kernel and the staged kernel alone
+            // (rows = -1) (TUNE), in the same run.
+            for (int rows : {0, 1, 2, 4, -1}) {
                 auto run = [&](int i) {
                     if (rows == 0) {
                         gpu::gemv(f, w[i % copies], act, y, M, K, 1);
+                    } else if (rows < 0) {
+                        if (!gpu::gemv_staged(f, w[i % copies], act, y, M, K)) {
+                            gpu::gemv(f, w[i % copies], act, y, M, K, 1);
+                        }
                     } else {
                         gpu::gemv_rows(f, w[i % copies], act, y, M, K, 1, rows);
                     }
@@ -135,6 +140,8 @@ int main(int argc, char** argv) {
                 const double gbs = (bytes + K / QK_K * sizeof(ActBlock) + M * 4) / (ms * 1e-3) / 1e9;
                 if (rows == 0) {
                     std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
+                } else if (rows < 0) {
+                    std::printf("TUNE %s %ld %ld staged %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
                 } else {
                     std::printf("TUNE %s %ld %ld rows=%d %.2f %.1f\n", name(f), M, K, rows, ms * 1e3, gbs);
                 }

@@ -410,16 +410,15 @@ void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int
 
 void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors) {
     check_shape(M, K, n_vectors);
-    // The staged kernel, except for long rows (more than two warp iterations, so no activations held in
-    // registers) of matrices under 64 MB, where the per-warp kernel measured faster for TQ2_0 and Q1_0 (H200,
-    // kernels/README.md).
+    // One vector: the staged kernel wherever it applies (sm_90). Before GEMVs were programmatic dependent
+    // launches, the per-warp kernel measured faster for long rows of matrices under 64 MB; with them the staged
+    // kernel is as fast or faster at every benchmark shape (H200, kernels/README.md).
 #if defined(ONEBIT_GPU_HIP)
     // No bulk-copy engine on RDNA: the staged kernel would copy each tile with its own threads before decoding
     // it, unmeasured on gfx1151, so the per-warp kernel stays the default there (gemv_staged remains callable).
     const bool staged = false;
 #else
-    const long iters = f == Format::Q1_0 ? warp_iters<dev::Q1_0>(K) : warp_iters<dev::TQ2_0>(K);  // TQ: same tiling
-    const bool staged = f == Format::TQ1_0 || iters <= 2 || (size_t)M * ref::row_bytes(f, K) >= (64u << 20);
+    const bool staged = true;
 #endif
     if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0)) {
         return;
