@@ -27,11 +27,20 @@ mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=tes
 backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port); backend2=$(free_port); nginx_port2=$(free_port)
 # One CPU thread for the backend by default: on a Strix Halo llama-server computes on the GPU and leaves the CPU
 # mostly idle, while here a CPU backend with -t 2 spins on both of this machine's two cores and starves whatever
-# else runs (LLAMA_THREADS=2 measures that contended case).
-"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
+# else runs (LLAMA_THREADS=2 measures that contended case). For the same reason the backends get CPU 0 to
+# themselves (PIN=1, the default on 2 or more CPUs), and everything else (1bit proxy, nginx, wrk, the stream
+# clients) shares the other CPUs: the iGPU that computes the tokens on a Strix Halo is not a CPU the proxy takes
+# turns on. Both proxies are measured the same way; PIN=0 lets everything share every CPU.
+backend_cpu=()
+ncpu=$(nproc)
+if [ "${PIN:-1}" = 1 ] && [ "$ncpu" -ge 2 ]; then
+  backend_cpu=(taskset -c 0)
+  taskset -pc "1-$((ncpu - 1))" $$ >/dev/null  # this shell, and so every process it starts from here on
+fi
+"${backend_cpu[@]}" "$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
   >"$work/llama.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$backend/health"
-"$server" --host 127.0.0.1 --port "$backend2" -m "$work/mid.gguf" --alias mid -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
+"${backend_cpu[@]}" "$server" --host 127.0.0.1 --port "$backend2" -m "$work/mid.gguf" --alias mid -c 8192 -np 8 -t "${LLAMA_THREADS:-1}" --no-warmup \
   >"$work/llama-mid.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$backend2/health"
 
@@ -113,7 +122,7 @@ for r in $(seq "$rounds"); do
     done
   done
   for model in tiny mid; do
-    [ $model = tiny ] && tokens=400 || tokens=200
+    [ $model = tiny ] && tokens=900 || tokens=200  # tiny: about 1000 tokens of context per slot (-c 8192, -np 8)
     for s in 1 8; do
       for t in $order; do
         [ $model = tiny ] && u=${url[$t]} || u=${url2[$t]}
@@ -132,5 +141,5 @@ out=bench/results/proxy.md
   echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
   echo
-  echo "Reproduce: bash bench/proxy.sh $secs   (ROUNDS=$rounds; backend threads: LLAMA_THREADS=${LLAMA_THREADS:-1})"
+  echo "Reproduce: bash bench/proxy.sh $secs   (ROUNDS=$rounds; backend threads: LLAMA_THREADS=${LLAMA_THREADS:-1}; backends on their own CPU: PIN=${PIN:-1})"
 } | tee "$out"

@@ -161,6 +161,7 @@ public final class ProxyServer implements AutoCloseable {
     public static void routing(HttpRouting.Builder rules, Supplier<List<LiveBackend>> backends,
                                java.util.function.Consumer<String> markDown, Supplier<Registry> registry, Settings settings,
                                WebClient http, Observer observer, ModelScheduler models) {
+        rules.addFilter(new ConnectionCloseFilter());
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         rules.get("/health", (req, res) -> health(res, backends.get()));

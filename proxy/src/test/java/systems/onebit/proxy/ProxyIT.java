@@ -126,6 +126,19 @@ class ProxyIT {
     }
 
     @Test
+    void aStreamToAClientThatAsksToCloseEndsWithTheConnection() throws Exception {
+        String body = chat("beta", true);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(10_000);  // a connection left open after the stream fails here
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"
+                    + body).getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("text/event-stream").contains("data: [DONE]");
+        }
+    }
+
+    @Test
     void anUnknownModelIs404InOpenAiFormatListingTheModels() throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", chat("gpt-4o", false));
         assertThat(r.statusCode()).isEqualTo(404);

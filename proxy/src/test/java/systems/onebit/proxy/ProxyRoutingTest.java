@@ -10,7 +10,11 @@ import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,9 +37,11 @@ class ProxyRoutingTest {
     private static final Registry REGISTRY = new Registry("127.0.0.1", 0, "gpu", List.of(), Map.of("fast", "qwen3"));
 
     private final Http1Client client;
+    private final URI server;
 
-    ProxyRoutingTest(Http1Client client) {
+    ProxyRoutingTest(Http1Client client, URI server) {
         this.client = client;
+        this.server = server;
     }
 
     @SetUpRoute
@@ -135,5 +141,54 @@ class ProxyRoutingTest {
             assertThat(res.status()).isEqualTo(Status.OK_200);
             assertThat(res.as(String.class)).contains("\"unloaded\":[]");
         }
+    }
+
+    @Test
+    void aClientThatAsksToCloseGetsItsAnswerAndThenTheEndOfTheStream() throws Exception {
+        String body = "{\"model\":\"gpt-4o\",\"messages\":[]}";
+        List<String> requests = List.of(
+                "GET /health HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer sesame\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length()
+                        + "\r\nConnection: TE, Close\r\n\r\n" + body,
+                "GET /v1/models HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n");
+        List<String> statuses = new java.util.ArrayList<>();
+        for (String request : requests) {
+            try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+                socket.setSoTimeout(5000);  // a connection left open fails here instead of hanging
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(answer).containsIgnoringCase("connection: close");
+                statuses.add(answer.substring(0, answer.indexOf("\r\n")));
+            }
+        }
+        assertThat(statuses).containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 401 Unauthorized");
+        assertThat(ConnectionCloseFilter.asksToClose("keep-alive")).isFalse();
+        assertThat(ConnectionCloseFilter.asksToClose("")).isFalse();
+    }
+
+    @Test
+    void aKeepAliveConnectionServesOneRequestAfterAnother() throws Exception {
+        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+            socket.setSoTimeout(5000);
+            for (int i = 0; i < 3; i++) {
+                socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: proxy\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 200 OK").contains("\"backends\"");
+            }
+        }
+    }
+
+    /** One response with a Content-Length body, read without waiting for the connection's end. */
+    private static String readResponse(InputStream in) throws java.io.IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the connection closed before the end of the headers").isNotNegative();
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(headers);
+        assertThat(length.find()).as(headers).isTrue();
+        return headers + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.US_ASCII);
     }
 }
