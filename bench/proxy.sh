@@ -60,7 +60,7 @@ cat >"$work/nginx.conf" <<NGINX
 daemon on; pid $work/nginx.pid; error_log $work/nginx-error.log; worker_processes 1;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  access_log $work/nginx-access.log;  # the proxy writes one access-log line per request too
   upstream llama { server 127.0.0.1:$backend; keepalive 64; }
   server {
     listen 127.0.0.1:$nginx_port;
