@@ -1,5 +1,6 @@
-"""Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds; ratios are taken of
-the medians. Raw lines (tab-separated): wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and
+"""Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds. Ratios and latency
+differences are paired: taken within each round (whose targets ran back to back, so a slow spell of this shared
+machine falls on all of them) and then the median over the rounds. Raw lines (tab-separated): wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and
 stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
 usage: proxy_report.py RAW.tsv ROUNDS CLOCK_TICKS_PER_SECOND"""
 import json
@@ -39,7 +40,13 @@ def med(values):
     return statistics.median(values) if values else None
 
 
-print(f"Small non-streaming requests (wrk, one-token completions), median of {rounds} rounds:")
+def paired(rows, base, index, op):
+    """Median over the rounds of op(target's value, base's value in the same round)."""
+    return med(op(a[index], b[index]) for a, b in zip(rows, base))
+
+
+print(f"Small non-streaming requests (wrk, one-token completions), median of {rounds} rounds "
+      "(ratios and differences paired within each round):")
 print()
 print("| target | connections | requests/s | p50 ms | p99 ms | requests/s ÷ nginx | p50 − direct ms "
       "| proxy CPU µs per request |")
@@ -48,20 +55,22 @@ for c in (1, 16, 64):
     cell = {t: [med(x[i] for x in wrk[(c, t)]) for i in range(4)] for t in ("direct", "1bit", "nginx")}
     for t in ("direct", "1bit", "nginx"):
         rps, p50, p99, cpu = cell[t]
-        print(f"| {t} | {c} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {rps / cell['nginx'][0]:.2f} | "
-              f"{p50 - cell['direct'][1]:+.2f} | {'' if cpu is None else f'{cpu:.0f}'} |")
+        ratio = paired(wrk[(c, t)], wrk[(c, "nginx")], 0, lambda a, b: a / b)
+        added = paired(wrk[(c, t)], wrk[(c, "direct")], 1, lambda a, b: a - b)
+        print(f"| {t} | {c} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.3f} | "
+              f"{added:+.2f} | {'' if cpu is None else f'{cpu:.0f}'} |")
 for model, title in (("tiny", "the tiny model (thousands of tokens/s)"),
                      ("mid", "the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed)")):
     print()
-    print(f"Streaming chat, {title}, median of {rounds} rounds:")
+    print(f"Streaming chat, {title}, median of {rounds} rounds (÷ direct paired within each round):")
     print()
     print("| target | streams | time to first token ms | tokens/s per stream | ÷ direct | proxy CPU µs per token |")
     print("|---|---|---|---|---|---|")
     for s in (1, 8):
-        direct = med(x[1] for x in stream[(model, s, "direct")])
         for t in ("direct", "1bit", "nginx"):
             rows = stream[(model, s, t)]
             cpu = med(x[2] for x in rows)
             tps = med(x[1] for x in rows)
-            print(f"| {t} | {s} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {tps / direct:.2f} | "
+            ratio = paired(rows, stream[(model, s, "direct")], 1, lambda a, b: a / b)
+            print(f"| {t} | {s} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {ratio:.3f} | "
                   f"{'' if cpu is None else f'{cpu:.0f}'} |")
