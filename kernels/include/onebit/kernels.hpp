@@ -12,7 +12,10 @@ namespace onebit::gpu {
 void quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors);
 
 // y[j*M + r] = dot(row r of w, activation vector j) for j < n_vectors (1 = GEMV; 2..8 = small-batch GEMM,
-// weights read once). w: M rows in llama.cpp block layout.
+// weights read once). w: M rows in llama.cpp block layout. On CUDA (sm_90) the GEMV kernels are programmatic
+// dependent launches: they start loading w while the kernel before them in the stream finishes, and read act and
+// write y only after it has completed, so w must not be written by the kernel launched just before (in inference
+// weights are constant).
 void gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors);
 
 // gemv with an explicit number of rows per warp (1, 2 or 4), for tuning; gemv uses default_rows_per_warp.
