@@ -1,7 +1,7 @@
 """Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds. Ratios and latency
 differences are paired: taken within each round (whose targets ran back to back, so a slow spell of this shared
-machine falls on all of them) and then the median over the rounds. Raw lines (tab-separated): wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and
-stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
+machine falls on all of them) and then the median over the rounds. Raw lines (tab-separated):
+wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
 usage: proxy_report.py RAW.tsv ROUNDS CLOCK_TICKS_PER_SECOND"""
 import json
 import statistics

@@ -1,12 +1,11 @@
 package systems.onebit.proxy;
 
-import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
-import java.util.Locale;
 
 /**
  * Closes the connection after the response when the client sent {@code Connection: close}. Helidon 4.5.0 answers
@@ -20,18 +19,8 @@ final class ConnectionCloseFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         chain.proceed();
-        if (asksToClose(req.headers().first(HeaderNames.CONNECTION).orElse(""))) {
+        if (req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
             throw new CloseConnectionException("the client asked to close the connection");
         }
-    }
-
-    /** Whether a Connection header's comma-separated options include "close". */
-    static boolean asksToClose(String connection) {
-        for (String option : connection.split(",")) {
-            if (option.trim().toLowerCase(Locale.ROOT).equals("close")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

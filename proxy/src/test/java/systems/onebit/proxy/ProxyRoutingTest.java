@@ -163,8 +163,6 @@ class ProxyRoutingTest {
             }
         }
         assertThat(statuses).containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 401 Unauthorized");
-        assertThat(ConnectionCloseFilter.asksToClose("keep-alive")).isFalse();
-        assertThat(ConnectionCloseFilter.asksToClose("")).isFalse();
     }
 
     @Test
