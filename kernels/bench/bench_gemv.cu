@@ -1,7 +1,8 @@
 // GEMV benchmark (CUDA): the card's streaming-read bandwidth, then each format's GEMV at LLM shapes with a
 // cold cache (weight copies rotated well beyond L2), median of repeats. Prints one line per result:
 //   STREAM <GB/s>
-//   GEMV <format> <M> <K> <microseconds> <GB/s>
+//   READ <format> <M> <K> <microseconds> <GB/s>      (a plain streaming read of the same bytes: the size's ceiling)
+//   GEMV <format> <M> <K> <microseconds> <GB/s>      (launches queued: the GPU's time; HOSTPACED: host-paced)
 // bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
 // and writes the table.
 //   bench_gemv [repeats [format M K]]     (the optional filter runs one case, e.g. for a profiler)
@@ -33,17 +34,38 @@ __global__ void read_kernel(const int4* __restrict__ p, size_t n, int* out) {
     }
 }
 
+// Holds the GPU for `ns` nanoseconds, so that the launches the host enqueues meanwhile run back to back.
+__global__ void spin_kernel(unsigned long long ns) {
+    unsigned long long t0, t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
+    do {
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    } while (t - t0 < ns);
+}
+
+// Median over `repeats` of the time per launch of `per_repeat` back-to-back launches.
+// Host-paced (queued = false): the host enqueues while the GPU runs, so a launch shorter than the host's launch
+// call (a few microseconds) waits for it. Queued: a spin kernel holds the GPU until every launch of the repeat is
+// enqueued, as a CUDA graph replays a decode step, so the time is the GPU's alone; checked per repeat (the start
+// event must still be pending when the host has enqueued the last launch).
 template <class F>
-double median_ms(int repeats, int per_repeat, F&& launch) {
+double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
     cudaEvent_t a, b;
     cudaEventCreate(&a);
     cudaEventCreate(&b);
     std::vector<double> ms;
     int i = 0;
     for (int r = 0; r < repeats; r++) {
+        if (queued) {
+            spin_kernel<<<1, 1>>>(2'000'000ull);
+        }
         cudaEventRecord(a);
         for (int k = 0; k < per_repeat; k++) {
             launch(i++);
+        }
+        if (queued && cudaEventQuery(a) != cudaErrorNotReady) {
+            std::fprintf(stderr, "bench: the GPU reached the timed launches before the host had enqueued them all\n");
+            std::exit(2);
         }
         cudaEventRecord(b);
         cudaEventSynchronize(b);
@@ -119,6 +141,25 @@ int main(int argc, char** argv) {
             const auto xv = testing::random_floats(12, K);
             GPU_CHECK(cudaMemcpy(xf, xv.data(), K * 4, cudaMemcpyHostToDevice));
             gpu::quantize_activations(f, xf, act, K, 1);
+            // The ceiling at this size: a plain read of the same bytes (the streaming kernel, queued launches over
+            // the same rotated copies), since a launch's ramp-up and drain weigh more the fewer bytes it reads.
+            {
+                int sms = 0;
+                cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+                int* sink;
+                GPU_CHECK(cudaMalloc(&sink, 4));
+                const size_t n = bytes / sizeof(int4);
+                double best = 1e30;
+                for (int blocks_per_sm : {2, 4, 8}) {
+                    const long grid = std::min<long>(sms * blocks_per_sm, (long)((n + 255) / 256));
+                    best = std::min(best, median_ms(repeats, 100, [&](int i) {
+                        read_kernel<<<grid, 256>>>(reinterpret_cast<const int4*>(w[i % copies]), n, sink);
+                    }, true));
+                }
+                GPU_CHECK(cudaGetLastError());
+                cudaFree(sink);
+                std::printf("READ %s %ld %ld %.2f %.1f\n", name(f), M, K, best * 1e3, n * sizeof(int4) / (best * 1e-3) / 1e9);
+            }
             // The default (GEMV), each rows-per-warp variant of the per-warp kernel and the staged kernel alone
             // (rows = -1) (TUNE), in the same run.
             for (int rows : {0, 1, 2, 4, -1}) {
@@ -135,11 +176,15 @@ int main(int argc, char** argv) {
                 };
                 for (int i = 0; i < copies; i++) run(i);  // touch every copy once before timing
                 GPU_CHECK(cudaDeviceSynchronize());
-                const double ms = median_ms(repeats, 10, run);
+                const double ms = median_ms(repeats, 100, run, true);
                 GPU_CHECK(cudaGetLastError());
-                const double gbs = (bytes + K / QK_K * sizeof(ActBlock) + M * 4) / (ms * 1e-3) / 1e9;
+                const double moved = bytes + K / QK_K * sizeof(ActBlock) + M * 4;
+                const double gbs = moved / (ms * 1e-3) / 1e9;
                 if (rows == 0) {
                     std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
+                    const double host_ms = median_ms(repeats, 10, run);
+                    std::printf("HOSTPACED %s %ld %ld %.2f %.1f\n", name(f), M, K, host_ms * 1e3,
+                                moved / (host_ms * 1e-3) / 1e9);
                 } else if (rows < 0) {
                     std::printf("TUNE %s %ld %ld staged %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
                 } else {

@@ -1,6 +1,7 @@
 """f16 GEMV baseline through torch (cuBLAS) on the same shapes and with the same cold-cache method as
-bench_gemv: weight copies rotated well beyond L2, median of repeats of 10 back-to-back launches.
-Prints: F16 <M> <K> <microseconds> <GB/s>"""
+bench_gemv: weight copies rotated well beyond L2, median of repeats of 100 launches queued behind a spin kernel
+(the GPU's time alone, as bench_gemv's GEMV lines), and of 10 host-paced launches.
+Prints: F16 <M> <K> <microseconds> <GB/s> and HOSTPACED_F16 <M> <K> <microseconds> <GB/s>"""
 import sys
 
 import torch
@@ -17,19 +18,29 @@ for m, k in SHAPES:
     for i in range(3):
         torch.mv(ws[i % copies], x)
     torch.cuda.synchronize()
-    times = []
     i = 0
-    for _ in range(repeats):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        for _ in range(10):
-            torch.mv(ws[i % copies], x)
-            i += 1
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b) / 10)
-    times.sort()
-    ms = times[len(times) // 2]
-    print(f"F16 {m} {k} {ms * 1e3:.2f} {(nbytes + k * 2 + m * 2) / (ms * 1e-3) / 1e9:.1f}", flush=True)
+
+    def median_ms(per_repeat, queued):
+        global i
+        times = []
+        for _ in range(repeats):
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            if queued:
+                torch.cuda._sleep(10_000_000)  # clock cycles: milliseconds, longer than enqueueing the repeat
+            a.record()
+            for _ in range(per_repeat):
+                torch.mv(ws[i % copies], x)
+                i += 1
+            if queued and a.query():
+                sys.exit("f16_baseline: the GPU reached the timed launches before they were all enqueued")
+            b.record()
+            b.synchronize()
+            times.append(a.elapsed_time(b) / per_repeat)
+        times.sort()
+        return times[len(times) // 2]
+
+    moved = nbytes + k * 2 + m * 2
+    for label, ms in (("F16", median_ms(100, True)), ("HOSTPACED_F16", median_ms(10, False))):
+        print(f"{label} {m} {k} {ms * 1e3:.2f} {moved / (ms * 1e-3) / 1e9:.1f}", flush=True)
     del ws
     torch.cuda.empty_cache()

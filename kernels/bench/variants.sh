@@ -28,7 +28,7 @@ for v in "$@" "memonly:"; do
   bin=build-cuda/bench_$name; [ "$name" = memonly ] && bin=build-cuda/bench_gemv_memonly
   for shape in "128256 4096" "14336 4096" "4096 14336"; do
     for f in TQ2_0 TQ1_0 Q1_0; do
-      $bin 20 $f $shape | grep -E "^GEMV|TUNE.*(rows=2|staged)" | sed "s/^/$name /"
+      $bin 20 $f $shape | grep -E "^(READ|GEMV|HOSTPACED)|TUNE.*(rows=2|staged)" | sed "s/^/$name /"
     done
   done
 done | tee "$out/variants.txt"
