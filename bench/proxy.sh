@@ -121,11 +121,13 @@ for r in $(seq "$rounds"); do
         "$(awk '/requests in/ {print $1}' <<<"$o")" >>"$raw"
     done
   done
-  for model in tiny mid; do
-    for s in 1 8; do
-      # Long enough runs for a stable rate: up to 900 tokens (about 1000 of context per slot: -c 8192, -np 8);
-      # eight streams of the 384 x 12 model take 200 (about 5 s at its 40 tokens/s per stream).
-      [ $model = mid ] && [ "$s" = 8 ] && tokens=200 || tokens=900
+  # Streaming cells: MODEL STREAMS TOKENS SUBRUNS. Up to 900 tokens a stream (about 1000 of context per slot: -c 8192,
+  # -np 8). A cell runs SUBRUNS times per round, the three targets interleaved (d 1 n d 1 n ...), each sub-run
+  # paired with the other targets' sub-run next to it: the tiny model's single stream lasts half a second, where
+  # one hiccup of this VM weighs several percent; eight streams of the 384 x 12 model take 200 tokens (about 5 s).
+  for spec in "tiny 1 900 5" "tiny 8 900 2" "mid 1 450 2" "mid 8 200 1"; do
+    read -r model s tokens subs <<<"$spec"
+    for _ in $(seq "$subs"); do
       for t in $order; do
         [ $model = tiny ] && u=${url[$t]} || u=${url2[$t]}
         mark

@@ -1,6 +1,7 @@
 """Tables for bench/proxy.sh from its raw rounds: each cell is the median over the rounds. Ratios and latency
 differences are paired: taken within each round (whose targets ran back to back, so a slow spell of this shared
-machine falls on all of them) and then the median over the rounds. Raw lines (tab-separated):
+machine falls on all of them) and then the median over the rounds; a streaming cell that runs several sub-runs a
+round pairs each target's sub-run with direct's sub-run of the same index. Raw lines (tab-separated):
 wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
 usage: proxy_report.py RAW.tsv ROUNDS CLOCK_TICKS_PER_SECOND"""
 import json
@@ -32,7 +33,8 @@ for line in open(raw):
         wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5]), cpu_us(f[6], f[7])))
     else:
         client = json.loads(f[4])
-        stream[(f[1], int(f[2]), f[3])].append((client["ttft_ms"], client["tokens_per_s"], cpu_us(f[5], f[6])))
+        stream[(f[1], int(f[2]), f[3])].append((client["ttft_ms"], client["tokens_per_s"], cpu_us(f[5], f[6]),
+                                                client["delivered_over_generated"]))
 
 
 def med(values):
@@ -62,15 +64,19 @@ for c in (1, 16, 64):
 for model, title in (("tiny", "the tiny model (thousands of tokens/s)"),
                      ("mid", "the 384 x 12 model (a few hundred tokens/s, nearer a real model's speed)")):
     print()
-    print(f"Streaming chat, {title}, median of {rounds} rounds (÷ direct paired within each round):")
+    print(f"Streaming chat, {title}, {rounds} rounds, medians over every sub-run (÷ direct paired with the "
+          "direct sub-run next to it; delivered ÷ generated: the tokens/s the client received over the tokens/s the "
+          "backend reported generating for the same streams, paired the same way):")
     print()
-    print("| target | streams | time to first token ms | tokens/s per stream | ÷ direct | proxy CPU µs per token |")
-    print("|---|---|---|---|---|---|")
+    print("| target | streams | sub-runs | time to first token ms | tokens/s per stream | ÷ direct "
+          "| delivered ÷ generated, ÷ direct's | proxy CPU µs per token |")
+    print("|---|---|---|---|---|---|---|---|")
     for s in (1, 8):
         for t in ("direct", "1bit", "nginx"):
             rows = stream[(model, s, t)]
             cpu = med(x[2] for x in rows)
             tps = med(x[1] for x in rows)
             ratio = paired(rows, stream[(model, s, "direct")], 1, lambda a, b: a / b)
-            print(f"| {t} | {s} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {ratio:.3f} | "
+            relay = paired(rows, stream[(model, s, "direct")], 3, lambda a, b: a / b)
+            print(f"| {t} | {s} | {len(rows)} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {ratio:.3f} | {relay:.4f} | "
                   f"{'' if cpu is None else f'{cpu:.0f}'} |")
