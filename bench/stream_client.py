@@ -33,17 +33,15 @@ def one():
     with socket.create_connection((url.hostname, url.port), timeout=120) as conn:
         start = time.perf_counter()
         conn.sendall(head + body)
-        first, last, tokens, tail, end = None, None, 0, b"", b""
+        first, last, tokens, end = None, None, 0, b""
         while True:
             data = conn.recv(65536)
             if not data:
                 break
             now = time.perf_counter()
-            end = (end + data)[-8192:]  # the final event, with the backend's timings
             # An event marker may straddle two reads: search the previous read's last bytes too.
-            window = tail + data
-            n = window.count(EVENT)
-            tail = window[-(len(EVENT) - 1):]
+            n = (end[-(len(EVENT) - 1):] + data).count(EVENT)
+            end = (end + data)[-8192:]  # the final event, with the backend's timings
             if n:
                 if first is None:
                     first = now
@@ -53,11 +51,11 @@ def one():
     if first is None or tokens < 2:
         failures.append(f"{tokens} events")
         return
-    # Tokens after the first read's, over the time after it.
     generated = GENERATED.findall(end)
     if not generated:
         failures.append("no timings.predicted_per_second in the final event")
         return
+    # Tokens after the first read's, over the time after it.
     delivered = (tokens - n_first) / (last - first) if last > first else 0.0
     backend = float(generated[-1])
     results.append(((first - start) * 1000.0, delivered, backend, delivered / backend))

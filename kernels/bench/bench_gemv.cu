@@ -79,15 +79,13 @@ double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
     return ms[ms.size() / 2];
 }
 
-double streaming_bandwidth(int repeats) {
+double streaming_bandwidth(int repeats, int sms) {
     const size_t bytes = 2ull << 30;
     int4* p;
     int* out;
     GPU_CHECK(cudaMalloc(&p, bytes));
     GPU_CHECK(cudaMalloc(&out, 4));
     GPU_CHECK(cudaMemset(p, 1, bytes));
-    int sms = 0;
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
     const size_t n = bytes / sizeof(int4);
     double best = 0;
     for (int blocks_per_sm : {4, 8, 16, 32}) {
@@ -108,7 +106,8 @@ int main(int argc, char** argv) {
     const long only_m = argc > 4 ? std::atol(argv[3]) : 0, only_k = argc > 4 ? std::atol(argv[4]) : 0;
     cudaDeviceProp prop;
     GPU_CHECK(cudaGetDeviceProperties(&prop, 0));
-    const double stream = argc > 4 ? 0.0 : streaming_bandwidth(repeats);
+    const int sms = prop.multiProcessorCount;
+    const double stream = argc > 4 ? 0.0 : streaming_bandwidth(repeats, sms);
     std::printf("DEVICE %s L2=%dMB\n", prop.name, prop.l2CacheSize >> 20);
 
     std::printf("STREAM %.1f\n", stream);
@@ -144,8 +143,6 @@ int main(int argc, char** argv) {
             // The ceiling at this size: a plain read of the same bytes (the streaming kernel, queued launches over
             // the same rotated copies), since a launch's ramp-up and drain weigh more the fewer bytes it reads.
             {
-                int sms = 0;
-                cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
                 int* sink;
                 GPU_CHECK(cudaMalloc(&sink, 4));
                 const size_t n = bytes / sizeof(int4);
