@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On a CUDA machine: the GPU tests, the full benchmark with its f16 baseline, then compile-time variants of the
-# GEMV at the large shapes, all in one run (same card). Usage: kernels/bench/variants.sh OUTDIR "NAME:FLAGS" ...
+# GEMV at the large shapes (VARIANT_SHAPES="M,K ..." for others), all in one run (same card).
+# Usage: kernels/bench/variants.sh OUTDIR "NAME:FLAGS" ...
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?OUTDIR}; shift
@@ -26,9 +27,10 @@ python3 bench/report.py "$out/results.txt" >"$out/table.md"
 for v in "$@" "memonly:"; do
   name=${v%%:*}
   bin=build-cuda/bench_$name; [ "$name" = memonly ] && bin=build-cuda/bench_gemv_memonly
-  for shape in "128256 4096" "14336 4096" "4096 14336"; do
+  for shape in ${VARIANT_SHAPES:-"128256,4096" "14336,4096" "4096,14336"}; do
+    shape=${shape/,/ }
     for f in TQ2_0 TQ1_0 Q1_0; do
-      $bin 20 $f $shape | grep -E "^(READ|GEMV|HOSTPACED)|TUNE.*(rows=2|staged)" | sed "s/^/$name /"
+      $bin 20 $f $shape | grep -E "^(READ|GEMV|HOSTPACED|PLAN)|TUNE.*(rows=2|staged)" | sed "s/^/$name /"
     done
   done
 done | tee "$out/variants.txt"

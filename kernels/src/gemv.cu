@@ -3,6 +3,7 @@
 // iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -291,43 +292,162 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
     }
 }
 
-// Launches the staged kernel; false when the shape does not suit it (then the per-warp kernel runs).
+// The device's SM count, read once.
+int sm_count() {
+    static const int sms = [] {
+        int dev = 0, n = 0;
+        GPU_CHECK_LAUNCH(gpuGetDevice(&dev));
+        GPU_CHECK_LAUNCH(gpuDeviceGetAttribute(&n, gpuDevAttrMultiProcessorCount, dev));
+        return n;
+    }();
+    return sms;
+}
+
+// Resident blocks per SM of one staged instantiation with `smem` bytes of stages, remembered per size (a plan
+// asks for two or three sizes per shape, and a launch must not pay the occupancy calculator each time).
 template <class F, int RW, int kActIters>
-bool launch_staged(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+int staged_blocks_per_sm(size_t smem) {
+    static size_t sizes[8];
+    static int counts[8], known = 0, attr_smem = 0;
+    for (int i = 0; i < known; i++) {
+        if (sizes[i] == smem) {
+            return counts[i];
+        }
+    }
+    const auto kernel = gemv_staged_kernel<F, RW, kActIters>;
+    if ((int)smem > attr_smem) {
+        GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(kernel),
+                                             gpuFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+        attr_smem = (int)smem;
+    }
+    int per_sm = 0;
+    GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kStagedThreads, smem));
+    if (known < 8) {
+        sizes[known] = smem;
+        counts[known++] = per_sm;
+    }
+    return per_sm;
+}
+
+// The staged kernel's plan at RW rows per warp: stage size, stages per block, grid. `one_stage`: a single stage
+// per block (for a plan whose every block takes exactly one tile, a second stage would only cost occupancy).
+// Empty when the shape does not suit this RW (a tile off a 16-byte boundary, or over 100 KB).
+template <class F, int RW, int kActIters>
+std::optional<gpu::StagedPlan> staged_plan_for(long M, long K, int max_blocks, bool one_stage) {
     constexpr int kTileRows = kStagedWarps * RW;
     const size_t rb = (size_t)(K / F::QK) * F::BYTES;
     // A tile plus its misalignment (< 16) and the decoder's read-ahead of one word, in whole 128-byte lines.
     const size_t stage = (kTileRows * rb + 32 + 127) & ~(size_t)127;
     // Every tile must start on a 16-byte boundary (the bulk copy's alignment); only the matrix's own end may
     // not. Tiles of 4 rows (one row per warp) whose rows hold an odd number of TQ 256-blocks miss it.
-    if (reinterpret_cast<uintptr_t>(w) % 16 != 0 || (kTileRows * rb) % 16 != 0 || stage > 100 * 1024) {
-        return false;
+    if ((kTileRows * rb) % 16 != 0 || stage > 100 * 1024) {
+        return std::nullopt;
     }
-    const int stages = (int)std::clamp<size_t>(ONEBIT_STAGE_BYTES / stage, 2, kMaxStages);
-    const size_t smem = stage * stages;
-    static int per_sm = -1, sms = 0;
-    static size_t per_sm_smem = 0;
-    if (per_sm < 0 || per_sm_smem != smem) {
-        GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(gemv_staged_kernel<F, RW, kActIters>),
-                                             gpuFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-        GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_staged_kernel<F, RW, kActIters>,
-                                                                      kStagedThreads, smem));
-        int dev = 0;
-        GPU_CHECK_LAUNCH(gpuGetDevice(&dev));
-        GPU_CHECK_LAUNCH(gpuDeviceGetAttribute(&sms, gpuDevAttrMultiProcessorCount, dev));
-        per_sm_smem = smem;
+    const int stages = one_stage ? 1 : (int)std::clamp<size_t>(ONEBIT_STAGE_BYTES / stage, 2, kMaxStages);
+    const int per_sm = staged_blocks_per_sm<F, RW, kActIters>(stage * stages);
+    if (per_sm < 1) {
+        return std::nullopt;
     }
     const long tiles = (M + kTileRows - 1) / kTileRows;
-    long grid = std::min<long>(tiles, (long)std::max(per_sm, 1) * sms);
+    long grid = std::min<long>(tiles, (long)per_sm * sm_count());
     if (max_blocks > 0) {
         grid = std::min<long>(grid, max_blocks);
     }
+    return gpu::StagedPlan{RW, stages, (uint32_t)stage, (int)grid, tiles};
+}
+
+// Warp iterations per row: blocks per row over the blocks one warp iteration covers.
+template <class F>
+long warp_iters(long K) {
+    return (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+}
+
+// Calls fn.template operator()<RW, kActIters>() for a runtime rw. Activations are held in registers when a row
+// takes one or two warp iterations (K up to 4096 for Q1_0 and 2048 for TQ2_0/TQ1_0 per iteration).
+template <class F, class Fn>
+auto with_staged(int rw, long K, Fn&& fn) {
+    const long iters = warp_iters<F>(K);
+    auto by_iters = [&]<int RW>() {
+#ifndef ONEBIT_NO_RESIDENT
+        if (iters == 1) {
+            return fn.template operator()<RW, 1>();
+        }
+        if (iters == 2) {
+            return fn.template operator()<RW, 2>();
+        }
+#endif
+        return fn.template operator()<RW, 0>();
+    };
+    switch (rw) {
+#if ONEBIT_STAGED_RW >= 16
+        case 16: return by_iters.template operator()<16>();
+#endif
+        case 8: return by_iters.template operator()<8>();
+        case 4: return by_iters.template operator()<4>();
+        case 2: return by_iters.template operator()<2>();
+        default: return by_iters.template operator()<1>();
+    }
+}
+
+// A single-wave plan takes at most this many blocks per SM (of 4 warps each) and at least 2 rows per warp: on an
+// H200 more blocks, or one row per warp, measured slower at every size tried (every warp loads the whole
+// activation vector, and a one-row warp decodes too little of the weights to pay for it).
+#ifndef ONEBIT_ONE_WAVE_BLOCKS_PER_SM
+#define ONEBIT_ONE_WAVE_BLOCKS_PER_SM 4
+#endif
+#ifndef ONEBIT_ONE_WAVE_MIN_RW
+#define ONEBIT_ONE_WAVE_MIN_RW 2
+#endif
+
+// Rows per warp: the most (up to ONEBIT_STAGED_RW) whose tile stays within ONEBIT_TILE_BYTES, so long rows still
+// leave room for several stages. When the activations stay in registers (rows of one or two warp iterations)
+// and every tile of that plan fits on the GPU at once (one tile per block, a single stage each, within
+// ONEBIT_ONE_WAVE_BLOCKS_PER_SM), fewer rows per warp as long as that still holds: such a launch is a single wave
+// whose time after the last bytes land is one warp decoding its rows, so more warps with fewer rows each shorten
+// it (a 4096 x 4096 matrix would otherwise run on 128 blocks of 8-row warps, a quarter of an H200's block slots).
+// Longer rows keep the multi-stage plan: their warps reload activations for every row, and fewer rows per warp
+// measured slower there (kernels/README.md).
+template <class F>
+std::optional<gpu::StagedPlan> choose_staged_plan(long M, long K, int max_blocks) {
+    const size_t rb = (size_t)(K / F::QK) * F::BYTES;
+    int rw = ONEBIT_STAGED_RW;
+    while (rw > 1 && rw * kStagedWarps * rb > ONEBIT_TILE_BYTES) {
+        rw /= 2;
+    }
+    auto plan = [&](int r, bool one_stage) {
+        return with_staged<F>(r, K, [&]<int RW, int kActIters>() {
+            return staged_plan_for<F, RW, kActIters>(M, K, max_blocks, one_stage);
+        });
+    };
+    auto best = plan(rw, false);
+    if (!best) {
+        return best;
+    }
+#if !defined(ONEBIT_NO_ONE_WAVE) && !defined(ONEBIT_NO_RESIDENT)
+    if (warp_iters<F>(K) <= 2) {
+        const long most = (long)ONEBIT_ONE_WAVE_BLOCKS_PER_SM * sm_count();
+        for (int r = rw; r >= ONEBIT_ONE_WAVE_MIN_RW; r /= 2) {
+            const auto p = plan(r, true);
+            if (!p || p->blocks < p->tiles || p->tiles > most) {
+                break;
+            }
+            best = p;
+        }
+    }
+#endif
+    return best;
+}
+
+template <class F>
+bool launch_staged(const gpu::StagedPlan& p, const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
     // A programmatic dependent launch: as the kernel before this one in the stream retires its blocks, this one's
     // blocks start and fetch their first tiles of weights (which that kernel cannot have written), then wait for
     // its completion before reading activations. Hides most of a launch's ramp-up in a run of GEMVs.
-    launch_dependent(gemv_staged_kernel<F, RW, kActIters>, dim3((unsigned)grid), dim3(kStagedThreads), smem, w, act, y,
-                     M, K, stages, (uint32_t)stage);
-    return true;
+    return with_staged<F>(p.rows_per_warp, K, [&]<int RW, int kActIters>() {
+        launch_dependent(gemv_staged_kernel<F, RW, kActIters>, dim3((unsigned)p.blocks), dim3(kStagedThreads),
+                         (size_t)p.stage_bytes * p.stages, w, act, y, M, K, p.stages, p.stage_bytes);
+        return true;
+    });
 }
 
 void check_shape(long M, long K, int n_vectors) {
@@ -339,41 +459,6 @@ void check_shape(long M, long K, int n_vectors) {
     }
     if (M <= 0) {
         throw std::invalid_argument("gemv: M must be positive");
-    }
-}
-
-// Warp iterations per row: blocks per row over the blocks one warp iteration covers.
-template <class F>
-long warp_iters(long K) {
-    return (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
-}
-
-template <class F, int RW>
-bool launch_staged_iters(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
-    // Activations held in registers when a row takes one or two warp iterations (K up to 4096 for Q1_0 and
-    // 2048 for TQ2_0/TQ1_0 per iteration).
-    const long iters = warp_iters<F>(K);
-#ifndef ONEBIT_NO_RESIDENT
-    if (iters == 1) {
-        return launch_staged<F, RW, 1>(w, act, y, M, K, max_blocks);
-    }
-    if (iters == 2) {
-        return launch_staged<F, RW, 2>(w, act, y, M, K, max_blocks);
-    }
-#endif
-    return launch_staged<F, RW, 0>(w, act, y, M, K, max_blocks);
-}
-
-template <class F>
-bool launch_staged_rw(int rw, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
-    switch (rw) {
-#if ONEBIT_STAGED_RW >= 16
-        case 16: return launch_staged_iters<F, 16>(w, act, y, M, K, max_blocks);
-#endif
-        case 8: return launch_staged_iters<F, 8>(w, act, y, M, K, max_blocks);
-        case 4: return launch_staged_iters<F, 4>(w, act, y, M, K, max_blocks);
-        case 2: return launch_staged_iters<F, 2>(w, act, y, M, K, max_blocks);
-        default: return launch_staged_iters<F, 1>(w, act, y, M, K, max_blocks);
     }
 }
 
@@ -426,19 +511,25 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
     gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f));
 }
 
-bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+std::optional<gpu::StagedPlan> gpu::staged_plan(Format f, long M, long K, int max_blocks) {
     check_shape(M, K, 1);
-    // Rows per warp: the most (up to ONEBIT_STAGED_RW) whose tile stays within ONEBIT_TILE_BYTES, so long rows
-    // still leave room for several stages.
-    const size_t rb = ref::row_bytes(f, K);
-    int rw = ONEBIT_STAGED_RW;
-    while (rw > 1 && rw * kStagedWarps * rb > ONEBIT_TILE_BYTES) {
-        rw /= 2;
+    switch (f) {
+        case Format::TQ2_0: return choose_staged_plan<dev::TQ2_0>(M, K, max_blocks);
+        case Format::TQ1_0: return choose_staged_plan<dev::TQ1_0>(M, K, max_blocks);
+        case Format::Q1_0: return choose_staged_plan<dev::Q1_0>(M, K, max_blocks);
+    }
+    return std::nullopt;
+}
+
+bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+    const auto plan = staged_plan(f, M, K, max_blocks);
+    if (!plan || reinterpret_cast<uintptr_t>(w) % 16 != 0) {
+        return false;
     }
     switch (f) {
-        case Format::TQ2_0: return launch_staged_rw<dev::TQ2_0>(rw, w, act, y, M, K, max_blocks);
-        case Format::TQ1_0: return launch_staged_rw<dev::TQ1_0>(rw, w, act, y, M, K, max_blocks);
-        case Format::Q1_0: return launch_staged_rw<dev::Q1_0>(rw, w, act, y, M, K, max_blocks);
+        case Format::TQ2_0: return launch_staged<dev::TQ2_0>(*plan, w, act, y, M, K);
+        case Format::TQ1_0: return launch_staged<dev::TQ1_0>(*plan, w, act, y, M, K);
+        case Format::Q1_0: return launch_staged<dev::Q1_0>(*plan, w, act, y, M, K);
     }
     return false;
 }

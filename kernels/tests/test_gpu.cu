@@ -221,8 +221,34 @@ void rejects_bad_shapes() {
 
 }  // namespace
 
+// The staged kernel's plans: a matrix larger than the GPU holds at once, or with long rows, streams through
+// several stages per block; one of short rows whose tiles all fit gets one stage per block, one tile each, and
+// fewer rows per warp than the large plan (on a 132-SM sm_90 card, the only kind these tests run on).
+void plans_the_staged_kernel() {
+    for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+        const std::string fmt = name(f);
+        const auto large = gpu::staged_plan(f, 128256, 4096);
+        t.check(large.has_value() && large->stages >= 2 && large->blocks < large->tiles,
+                fmt + " 128256 x 4096: several stages per block, blocks walk several tiles");
+        for (long m : {4096L, 2560L}) {
+            const auto mid = gpu::staged_plan(f, m, m);
+            t.check(mid.has_value() && mid->stages == 1 && mid->blocks == mid->tiles &&
+                        mid->rows_per_warp < large->rows_per_warp &&
+                        (long)mid->rows_per_warp * 4 * mid->tiles >= m,
+                    fmt + " " + std::to_string(m) + " square: one wave of one-tile blocks with fewer rows per warp");
+        }
+        // Long rows (activations reloaded per row): the multi-stage plan stays.
+        const auto long_rows = gpu::staged_plan(f, 4096, 14336);
+        t.check(long_rows.has_value() && long_rows->stages >= 2, fmt + " 4096 x 14336: several stages per block");
+        const auto capped = gpu::staged_plan(f, 261, 2560, 1);
+        t.check(capped.has_value() && capped->blocks == 1 && capped->stages >= 2,
+                fmt + " capped at one block: that block reuses several stages");
+    }
+}
+
 int main() {
     rejects_bad_shapes();
+    plans_the_staged_kernel();
     for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
         for (int rows : {0, 2}) {
             waits_for_the_kernel_before(f, rows);
@@ -253,6 +279,9 @@ int main() {
         check_shape(f, 13, 256 * 87, 1, false);
         check_shape(f, 45, 512, 1, true, {.staged_blocks = 2, .misalign = 2});
         check_shape(f, 45, 512, 1, true, {.misalign = 6});
+        // Single-wave plans (one stage, fewer rows per warp) at sizes where the rows run out before the blocks.
+        check_shape(f, 4096, 4096, 1, false);
+        check_shape(f, 2560, 2560, 1, true);
         for (int batch = 2; batch <= 8; batch++) {
             check_shape(f, 29, 2560, batch, true);
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "onebit/formats.hpp"
 
@@ -27,6 +28,17 @@ int default_rows_per_warp(Format f);
 // nothing, when the shape does not suit it (w not 16-byte aligned, or a tile over 100 KB); gemv then falls back
 // to the per-warp kernel. max_blocks > 0 caps the grid (tests: few blocks walk many tiles and reuse every stage).
 bool gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks = 0);
+
+// How gemv_staged runs a shape: rows per warp (a tile is 4 warps' rows), stages of stage_bytes per block, blocks
+// launched, tiles in all. Empty where the staged kernel does not apply to the shape (whatever the pointer).
+struct StagedPlan {
+    int rows_per_warp;
+    int stages;
+    uint32_t stage_bytes;
+    int blocks;
+    long tiles;
+};
+std::optional<StagedPlan> staged_plan(Format f, long M, long K, int max_blocks = 0);
 
 // w (M rows) -> f16 values in natural order.
 void dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K);
