@@ -3,7 +3,7 @@
 //   STREAM <GB/s>
 //   READ <format> <M> <K> <microseconds> <GB/s>      (a plain streaming read of the same bytes: the size's ceiling)
 //   GEMV <format> <M> <K> <microseconds> <GB/s>      (launches queued: the GPU's time; HOSTPACED: host-paced)
-//   PLAN <format> <M> <K> rows/warp=<n> stages=<n> blocks=<n> tiles=<n>   (the staged kernel's launch)
+//   PLAN <format> <M> <K> rows/warp=<n> stages=<n> blocks=<n> tiles=<n> split=<n>   (the staged kernel's launch)
 // bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
 // and writes the table.
 //   bench_gemv [repeats [format M K]]     (the optional filter runs one case, e.g. for a profiler)
@@ -181,8 +181,8 @@ int main(int argc, char** argv) {
                 if (rows == 0) {
                     std::printf("GEMV %s %ld %ld %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
                     if (const auto p = gpu::staged_plan(f, M, K)) {
-                        std::printf("PLAN %s %ld %ld rows/warp=%d stages=%d blocks=%d tiles=%ld\n", name(f), M, K,
-                                    p->rows_per_warp, p->stages, p->blocks, p->tiles);
+                        std::printf("PLAN %s %ld %ld rows/warp=%d stages=%d blocks=%d tiles=%ld split=%d\n", name(f), M,
+                                    K, p->rows_per_warp, p->stages, p->blocks, p->tiles, p->split);
                     }
                     const double host_ms = median_ms(repeats, 10, run);
                     std::printf("HOSTPACED %s %ld %ld %.2f %.1f\n", name(f), M, K, host_ms * 1e3,

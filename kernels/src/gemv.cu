@@ -149,10 +149,13 @@ __device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, i
     return k;
 }
 
-// Staged GEMV (one vector): persistent blocks walk tiles of kStagedRows consecutive rows. A tile's rows are one
-// contiguous byte range, copied into a shared-memory stage (stage_fill: bulk asynchronous copy on sm_90), with
-// `stages` tiles in flight per block, so the bytes in flight do not depend on registers or occupancy. Each warp
-// decodes RW rows of the tile from shared memory; one activation load serves all of them.
+// Staged GEMV (one vector): persistent blocks walk tiles of consecutive rows. A tile's rows are one contiguous
+// byte range, copied into a shared-memory stage (stage_fill: bulk asynchronous copy on sm_90), with `stages`
+// tiles in flight per block, so the bytes in flight do not depend on registers or occupancy. kSplit = 1: each
+// warp decodes RW rows of a tile of 4 * RW rows; one activation load serves all of them. kSplit = 4 (long rows):
+// the tile is RW rows and each warp takes every fourth warp iteration of all of them, so a warp needs only a
+// quarter of the activations (few enough to keep in registers); the four partial sums of a row meet in shared
+// memory.
 #ifndef ONEBIT_STAGED_WARPS
 #define ONEBIT_STAGED_WARPS 4
 #endif
@@ -165,15 +168,24 @@ constexpr int kMaxStages = 8;
 #ifndef ONEBIT_STAGED_MIN_BLOCKS
 #define ONEBIT_STAGED_MIN_BLOCKS 1
 #endif
-template <class F, int RW, int kActIters>
-__global__ void __launch_bounds__(kStagedThreads, ONEBIT_STAGED_MIN_BLOCKS)
+#ifndef ONEBIT_SPLIT_MIN_BLOCKS
+#define ONEBIT_SPLIT_MIN_BLOCKS ONEBIT_STAGED_MIN_BLOCKS
+#endif
+template <class F, int RW, int kActIters, int kSplit>
+__global__ void __launch_bounds__(kStagedThreads, kSplit > 1 ? ONEBIT_SPLIT_MIN_BLOCKS : ONEBIT_STAGED_MIN_BLOCKS)
 gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, float* __restrict__ y, long M,
                    long K, int stages, uint32_t stage_bytes) {
     extern __shared__ __align__(128) uint8_t stage_mem[];
     __shared__ StageBarrier full[kMaxStages];
-    constexpr int kTileRows = kStagedWarps * RW;
+    static_assert(kSplit == 1 || kSplit == kStagedWarps, "a row is split over one warp or all of them");
+    constexpr int kTileRows = kStagedWarps / kSplit * RW;
     constexpr int kBlocksPerIter = kWarp / F::LANES;
     const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp, sub = lane % F::LANES;
+    // The warp's rows within the tile (kSplit = 1) or its share of every row's blocks (kSplit = 4).
+    const int row_warp = warp / kSplit, k_warp = warp % kSplit;
+    // kSplit = 4: each row's four partial sums, double-buffered by tile so that the next tile's writes cannot
+    // meet this tile's reads (a block barrier separates consecutive tiles).
+    __shared__ double partial[kSplit > 1 ? 2 : 1][kSplit][RW];
     const int nb = (int)(K / F::QK);
     const size_t rb = (size_t)nb * F::BYTES;
     const long tiles = (M + kTileRows - 1) / kTileRows;
@@ -227,13 +239,14 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
             }
         }
     };
-    const int b0 = lane / F::LANES;
+    const int b0 = lane / F::LANES + k_warp * kBlocksPerIter;
+    constexpr int kStride = kSplit * kBlocksPerIter;  // blocks between a lane's consecutive warp iterations
     typename F::Act resident[kActIters > 0 ? kActIters : 1];
     double resident_d[kActIters > 0 ? kActIters : 1];
     if constexpr (kActIters > 0) {
 #pragma unroll
         for (int i = 0; i < kActIters; i++) {
-            const int b = min(b0 + i * kBlocksPerIter, nb - 1);  // lanes past the row's end load a valid block
+            const int b = min(b0 + i * kStride, nb - 1);  // lanes past the row's end load a valid block
             const ActBlock& a = act[(b * F::QK) / QK_K];
             F::load_act(a, (b * F::QK) % QK_K, sub, resident[i]);
             resident_d[i] = (double)__ldg(&a.d);
@@ -243,13 +256,13 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
         if constexpr (kActIters > 0) {
 #pragma unroll
             for (int i = 0; i < kActIters; i++) {
-                const int b = b0 + i * kBlocksPerIter;
+                const int b = b0 + i * kStride;
                 if (b < nb) {
                     iteration.template operator()<kFull>(stage, off, rows, b, resident[i], resident_d[i], acc);
                 }
             }
         } else {
-            for (int b = b0; b < nb; b += kBlocksPerIter) {
+            for (int b = b0; b < nb; b += kStride) {
                 const ActBlock& a = act[(b * F::QK) / QK_K];
                 typename F::Act x;
                 F::load_act(a, (b * F::QK) % QK_K, sub, x);
@@ -257,14 +270,14 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
             }
         }
     };
-    int s = 0;
+    int s = 0, buf = 0;
     uint32_t phase = 0;
-    for (long t = blockIdx.x; t < tiles; t += gridDim.x) {
+    for (long t = blockIdx.x; t < tiles; t += gridDim.x, buf ^= 1) {
         stage_wait(&full[s], phase);
-        const long row0 = t * kTileRows + (long)warp * RW;
+        const long row0 = t * kTileRows + (long)row_warp * RW;
         const int rows = (int)max(0L, min((long)RW, M - row0));
         const uint8_t* stage = stage_mem + s * stage_bytes;
-        const uint32_t off = (uint32_t)((t * kTileRows * rb) & 15) + (uint32_t)(warp * RW * rb);
+        const uint32_t off = (uint32_t)((t * kTileRows * rb) & 15) + (uint32_t)(row_warp * RW * rb);
         double acc[RW];
 #pragma unroll
         for (int r = 0; r < RW; r++) {
@@ -277,10 +290,24 @@ gemv_staged_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ a
         }
         int r;
         const double v = reduce_rows<RW>(acc, lane, r);
-        if (lane % (kWarp / RW) == 0 && r < rows) {
-            y[row0 + r] = (float)v;
+        if constexpr (kSplit == 1) {
+            if (lane % (kWarp / RW) == 0 && r < rows) {
+                y[row0 + r] = (float)v;
+            }
+        } else if (lane % (kWarp / RW) == 0) {
+            partial[buf][k_warp][r] = v;
         }
-        __syncthreads();  // every warp is done with stage s
+        __syncthreads();  // every warp is done with stage s (and has left its partial sums)
+        if constexpr (kSplit > 1) {
+            if (warp == 0 && lane < rows) {
+                double sum = 0.0;
+#pragma unroll
+                for (int k = 0; k < kSplit; k++) {
+                    sum += partial[buf][k][lane];
+                }
+                y[row0 + lane] = (float)sum;
+            }
+        }
         const long next = t + (long)stages * gridDim.x;
         if (next < tiles) {
             fill(next, s);
@@ -305,7 +332,7 @@ int sm_count() {
 
 // Resident blocks per SM of one staged instantiation with `smem` bytes of stages, remembered per size (a plan
 // asks for two or three sizes per shape, and a launch must not pay the occupancy calculator each time).
-template <class F, int RW, int kActIters>
+template <class F, int RW, int kActIters, int kSplit>
 int staged_blocks_per_sm(size_t smem) {
     static size_t sizes[8];
     static int counts[8], known = 0, attr_smem = 0;
@@ -314,7 +341,7 @@ int staged_blocks_per_sm(size_t smem) {
             return counts[i];
         }
     }
-    const auto kernel = gemv_staged_kernel<F, RW, kActIters>;
+    const auto kernel = gemv_staged_kernel<F, RW, kActIters, kSplit>;
     if ((int)smem > attr_smem) {
         GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(kernel),
                                              gpuFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
@@ -332,9 +359,9 @@ int staged_blocks_per_sm(size_t smem) {
 // The staged kernel's plan at RW rows per warp: stage size, stages per block, grid. `one_stage`: a single stage
 // per block (for a plan whose every block takes exactly one tile, a second stage would only cost occupancy).
 // Empty when the shape does not suit this RW (a tile off a 16-byte boundary, or over 100 KB).
-template <class F, int RW, int kActIters>
+template <class F, int RW, int kActIters, int kSplit>
 std::optional<gpu::StagedPlan> staged_plan_for(long M, long K, int max_blocks, bool one_stage) {
-    constexpr int kTileRows = kStagedWarps * RW;
+    constexpr int kTileRows = kStagedWarps / kSplit * RW;
     const size_t rb = (size_t)(K / F::QK) * F::BYTES;
     // A tile plus its misalignment (< 16) and the decoder's read-ahead of one word, in whole 128-byte lines.
     const size_t stage = (kTileRows * rb + 32 + 127) & ~(size_t)127;
@@ -344,7 +371,7 @@ std::optional<gpu::StagedPlan> staged_plan_for(long M, long K, int max_blocks, b
         return std::nullopt;
     }
     const int stages = one_stage ? 1 : (int)std::clamp<size_t>(ONEBIT_STAGE_BYTES / stage, 2, kMaxStages);
-    const int per_sm = staged_blocks_per_sm<F, RW, kActIters>(stage * stages);
+    const int per_sm = staged_blocks_per_sm<F, RW, kActIters, kSplit>(stage * stages);
     if (per_sm < 1) {
         return std::nullopt;
     }
@@ -353,81 +380,112 @@ std::optional<gpu::StagedPlan> staged_plan_for(long M, long K, int max_blocks, b
     if (max_blocks > 0) {
         grid = std::min<long>(grid, max_blocks);
     }
-    return gpu::StagedPlan{RW, stages, (uint32_t)stage, (int)grid, tiles};
+    return gpu::StagedPlan{RW, kSplit, stages, (uint32_t)stage, (int)grid, tiles};
 }
 
-// Warp iterations per row: blocks per row over the blocks one warp iteration covers.
+// Warp iterations per row for one warp (split = 1) or each of the four warps sharing it (split = 4): blocks per
+// row over the blocks those warp iterations cover.
 template <class F>
-long warp_iters(long K) {
-    return (K / F::QK + kWarp / F::LANES - 1) / (kWarp / F::LANES);
+long warp_iters(long K, int split = 1) {
+    const long per_iter = (long)(kWarp / F::LANES) * split;
+    return (K / F::QK + per_iter - 1) / per_iter;
 }
 
-// Calls fn.template operator()<RW, kActIters>() for a runtime rw. Activations are held in registers when a row
-// takes one or two warp iterations (K up to 4096 for Q1_0 and 2048 for TQ2_0/TQ1_0 per iteration).
+// Calls fn.template operator()<RW, kActIters, kSplit>() for a runtime rw and split. Activations are held in
+// registers (kActIters > 0) when a warp's share of a row takes one or two warp iterations (K up to 4096 for Q1_0
+// and 2048 for TQ2_0/TQ1_0 per iteration and warp). Split plans exist for 4, 8 and 16 rows with resident
+// activations only (choose_staged_plan asks for nothing else).
 template <class F, class Fn>
-auto with_staged(int rw, long K, Fn&& fn) {
-    const long iters = warp_iters<F>(K);
-    auto by_iters = [&]<int RW>() {
+auto with_staged(int rw, int split, long K, Fn&& fn) {
+    const long iters = warp_iters<F>(K, split);
+    auto by_iters = [&]<int RW, int kSplit>() {
 #ifndef ONEBIT_NO_RESIDENT
         if (iters == 1) {
-            return fn.template operator()<RW, 1>();
+            return fn.template operator()<RW, 1, kSplit>();
         }
         if (iters == 2) {
-            return fn.template operator()<RW, 2>();
+            return fn.template operator()<RW, 2, kSplit>();
         }
 #endif
-        return fn.template operator()<RW, 0>();
+        if constexpr (kSplit == 1) {
+            return fn.template operator()<RW, 0, 1>();
+        } else {
+            return fn.template operator()<RW, 2, kSplit>();  // not reached (see above)
+        }
     };
+    if (split > 1) {
+        switch (rw) {
+            case 16: return by_iters.template operator()<16, kStagedWarps>();
+            case 8: return by_iters.template operator()<8, kStagedWarps>();
+            default: return by_iters.template operator()<4, kStagedWarps>();
+        }
+    }
     switch (rw) {
 #if ONEBIT_STAGED_RW >= 16
-        case 16: return by_iters.template operator()<16>();
+        case 16: return by_iters.template operator()<16, 1>();
 #endif
-        case 8: return by_iters.template operator()<8>();
-        case 4: return by_iters.template operator()<4>();
-        case 2: return by_iters.template operator()<2>();
-        default: return by_iters.template operator()<1>();
+        case 8: return by_iters.template operator()<8, 1>();
+        case 4: return by_iters.template operator()<4, 1>();
+        case 2: return by_iters.template operator()<2, 1>();
+        default: return by_iters.template operator()<1, 1>();
     }
 }
 
-// A single-wave plan takes at most this many blocks per SM (of 4 warps each) and at least 2 rows per warp: on an
-// H200 more blocks, or one row per warp, measured slower at every size tried (every warp loads the whole
-// activation vector, and a one-row warp decodes too little of the weights to pay for it).
+// A single-wave plan takes at most this many blocks per SM (of 4 warps each) and at least 2 rows per warp (8
+// rows per tile): on an H200 more blocks, or one row per warp, measured slower at every size tried (every warp
+// loads the whole activation vector, and a one-row warp decodes too little of the weights to pay for it).
 #ifndef ONEBIT_ONE_WAVE_BLOCKS_PER_SM
 #define ONEBIT_ONE_WAVE_BLOCKS_PER_SM 4
 #endif
 #ifndef ONEBIT_ONE_WAVE_MIN_RW
 #define ONEBIT_ONE_WAVE_MIN_RW 2
 #endif
+#ifndef ONEBIT_SPLIT_TILE_BYTES
+#define ONEBIT_SPLIT_TILE_BYTES ONEBIT_TILE_BYTES
+#endif
 
 // Rows per warp: the most (up to ONEBIT_STAGED_RW) whose tile stays within ONEBIT_TILE_BYTES, so long rows still
-// leave room for several stages. When the activations stay in registers (rows of one or two warp iterations)
-// and every tile of that plan fits on the GPU at once (one tile per block, a single stage each, within
-// ONEBIT_ONE_WAVE_BLOCKS_PER_SM), fewer rows per warp as long as that still holds: such a launch is a single wave
+// leave room for several stages. Rows too long for a warp to keep its activations in registers (more than two
+// warp iterations) are split over the block's four warps (tiles of 4, 8 or 16 rows), which brings the
+// activations back into registers: without that, every warp reloaded the activations of each of its rows.
+// When the plan's every tile fits on the GPU at once (one tile per block, a single stage each, within
+// ONEBIT_ONE_WAVE_BLOCKS_PER_SM), fewer rows per tile as long as that still holds: such a launch is a single wave
 // whose time after the last bytes land is one warp decoding its rows, so more warps with fewer rows each shorten
 // it (a 4096 x 4096 matrix would otherwise run on 128 blocks of 8-row warps, a quarter of an H200's block slots).
-// Longer rows keep the multi-stage plan: their warps reload activations for every row, and fewer rows per warp
-// measured slower there (kernels/README.md).
 template <class F>
 std::optional<gpu::StagedPlan> choose_staged_plan(long M, long K, int max_blocks) {
     const size_t rb = (size_t)(K / F::QK) * F::BYTES;
-    int rw = ONEBIT_STAGED_RW;
+    auto plan = [&](int r, int split, bool one_stage) {
+        return with_staged<F>(r, split, K, [&]<int RW, int kActIters, int kSplit>() {
+            return staged_plan_for<F, RW, kActIters, kSplit>(M, K, max_blocks, one_stage);
+        });
+    };
+    int rw = ONEBIT_STAGED_RW, split = 1, min_rw = ONEBIT_ONE_WAVE_MIN_RW;
     while (rw > 1 && rw * kStagedWarps * rb > ONEBIT_TILE_BYTES) {
         rw /= 2;
     }
-    auto plan = [&](int r, bool one_stage) {
-        return with_staged<F>(r, K, [&]<int RW, int kActIters>() {
-            return staged_plan_for<F, RW, kActIters>(M, K, max_blocks, one_stage);
-        });
-    };
-    auto best = plan(rw, false);
+#if !defined(ONEBIT_NO_SPLIT) && !defined(ONEBIT_NO_RESIDENT)
+    if (warp_iters<F>(K) > 2 && warp_iters<F>(K, kStagedWarps) <= 2) {
+        int r = 16;
+        while (r > 4 && r * rb > ONEBIT_SPLIT_TILE_BYTES) {
+            r /= 2;
+        }
+        if (r * rb <= ONEBIT_SPLIT_TILE_BYTES && plan(r, kStagedWarps, false)) {
+            rw = r;
+            split = kStagedWarps;
+            min_rw = std::max(4, ONEBIT_ONE_WAVE_MIN_RW * kStagedWarps);
+        }
+    }
+#endif
+    auto best = plan(rw, split, false);
     if (!best) {
         return best;
     }
 #if !defined(ONEBIT_NO_ONE_WAVE) && !defined(ONEBIT_NO_RESIDENT)
-    if (warp_iters<F>(K) <= 2) {
+    if (warp_iters<F>(K, split) <= 2) {
         const long most = (long)ONEBIT_ONE_WAVE_BLOCKS_PER_SM * sm_count();
-        for (int r = rw; r >= ONEBIT_ONE_WAVE_MIN_RW; r /= 2) {
-            const auto p = plan(r, true);
+        for (int r = rw; r >= min_rw; r /= 2) {
+            const auto p = plan(r, split, true);
             if (!p || p->blocks < p->tiles || p->tiles > most) {
                 break;
             }
@@ -443,8 +501,8 @@ bool launch_staged(const gpu::StagedPlan& p, const uint8_t* w, const ActBlock* a
     // A programmatic dependent launch: as the kernel before this one in the stream retires its blocks, this one's
     // blocks start and fetch their first tiles of weights (which that kernel cannot have written), then wait for
     // its completion before reading activations. Hides most of a launch's ramp-up in a run of GEMVs.
-    return with_staged<F>(p.rows_per_warp, K, [&]<int RW, int kActIters>() {
-        launch_dependent(gemv_staged_kernel<F, RW, kActIters>, dim3((unsigned)p.blocks), dim3(kStagedThreads),
+    return with_staged<F>(p.rows_per_warp, p.split, K, [&]<int RW, int kActIters, int kSplit>() {
+        launch_dependent(gemv_staged_kernel<F, RW, kActIters, kSplit>, dim3((unsigned)p.blocks), dim3(kStagedThreads),
                          (size_t)p.stage_bytes * p.stages, w, act, y, M, K, p.stages, p.stage_bytes);
         return true;
     });

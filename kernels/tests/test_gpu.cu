@@ -237,9 +237,18 @@ void plans_the_staged_kernel() {
                         (long)mid->rows_per_warp * 4 * mid->tiles >= m,
                     fmt + " " + std::to_string(m) + " square: one wave of one-tile blocks with fewer rows per warp");
         }
-        // Long rows (activations reloaded per row): the multi-stage plan stays.
-        const auto long_rows = gpu::staged_plan(f, 4096, 14336);
-        t.check(long_rows.has_value() && long_rows->stages >= 2, fmt + " 4096 x 14336: several stages per block");
+        // Rows too long for one warp to hold their activations are split over the block's four warps; rows too
+        // long even for that stay whole (one row per warp).
+        // (Q1_0 holds 4096 activations per warp iteration, TQ2_0 and TQ1_0 2048.)
+        for (long k : {6912L, 14336L}) {
+            const bool split = f != Format::Q1_0 || k > 8192;
+            const auto p = gpu::staged_plan(f, 4096, k);
+            t.check(p.has_value() && p->split == (split ? 4 : 1) && (!split || p->rows_per_warp >= 8),
+                    fmt + " 4096 x " + std::to_string(k) + (split ? ": each row split over four warps" : ": rows whole"));
+        }
+        const auto very_long = gpu::staged_plan(f, 64, 40960);
+        t.check(very_long.has_value() && very_long->split == 1, fmt + " 64 x 40960: rows stay whole");
+        t.check(large->split == 1, fmt + " 128256 x 4096: rows stay whole");
         const auto capped = gpu::staged_plan(f, 261, 2560, 1);
         t.check(capped.has_value() && capped->blocks == 1 && capped->stages >= 2,
                 fmt + " capped at one block: that block reuses several stages");

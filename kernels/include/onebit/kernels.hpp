@@ -29,10 +29,12 @@ int default_rows_per_warp(Format f);
 // to the per-warp kernel. max_blocks > 0 caps the grid (tests: few blocks walk many tiles and reuse every stage).
 bool gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks = 0);
 
-// How gemv_staged runs a shape: rows per warp (a tile is 4 warps' rows), stages of stage_bytes per block, blocks
-// launched, tiles in all. Empty where the staged kernel does not apply to the shape (whatever the pointer).
+// How gemv_staged runs a shape: rows per warp, split (1: a tile is 4 warps' rows; 4: long rows, a tile is
+// rows_per_warp rows, each shared by the block's 4 warps), stages of stage_bytes per block, blocks launched,
+// tiles in all. Empty where the staged kernel does not apply to the shape (whatever the pointer).
 struct StagedPlan {
     int rows_per_warp;
+    int split;
     int stages;
     uint32_t stage_bytes;
     int blocks;
