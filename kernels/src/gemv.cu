@@ -3,6 +3,7 @@
 // iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -334,8 +335,10 @@ int sm_count() {
 // asks for two or three sizes per shape, and a launch must not pay the occupancy calculator each time).
 template <class F, int RW, int kActIters, int kSplit>
 int staged_blocks_per_sm(size_t smem) {
+    static std::mutex lock;  // GEMVs may be launched from several host threads
     static size_t sizes[8];
     static int counts[8], known = 0, attr_smem = 0;
+    const std::lock_guard<std::mutex> hold(lock);
     for (int i = 0; i < known; i++) {
         if (sizes[i] == smem) {
             return counts[i];
