@@ -4,6 +4,7 @@
 //   READ <format> <M> <K> <microseconds> <GB/s>      (a plain streaming read of the same bytes: the size's ceiling)
 //   GEMV <format> <M> <K> <microseconds> <GB/s>      (launches queued: the GPU's time; HOSTPACED: host-paced)
 //   PLAN <format> <M> <K> rows/warp=<n> stages=<n> blocks=<n> tiles=<n> split=<n>   (the staged kernel's launch)
+//   GRAPH <format> <M> <K> <microseconds> <GB/s>     (100 launches captured in a CUDA graph, replayed queued)
 // bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
 // and writes the table.
 //   bench_gemv [repeats [format M K]]     (the optional filter runs one case, e.g. for a profiler)
@@ -76,6 +77,50 @@ double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
     }
     cudaEventDestroy(a);
     cudaEventDestroy(b);
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+// The same for `per_graph` launches captured once into a CUDA graph on a stream of their own and replayed, queued
+// behind a spin kernel on that stream: how a decode step runs when its launches are a graph (llama.cpp's CUDA
+// back end does this), programmatic dependent launches included.
+template <class F>
+double graph_median_ms(int repeats, int per_graph, F&& launch) {
+    cudaStream_t s;
+    GPU_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    GPU_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+    for (int k = 0; k < per_graph; k++) {
+        launch(k, s);
+    }
+    GPU_CHECK(cudaStreamEndCapture(s, &graph));
+    GPU_CHECK(cudaGraphInstantiateWithFlags(&exec, graph, 0));
+    GPU_CHECK(cudaGraphLaunch(exec, s));  // uploads the graph
+    GPU_CHECK(cudaStreamSynchronize(s));
+    cudaEvent_t a, b;
+    cudaEventCreate(&a);
+    cudaEventCreate(&b);
+    std::vector<double> ms;
+    for (int r = 0; r < repeats; r++) {
+        spin_kernel<<<1, 1, 0, s>>>(2'000'000ull);
+        cudaEventRecord(a, s);
+        GPU_CHECK(cudaGraphLaunch(exec, s));
+        if (cudaEventQuery(a) != cudaErrorNotReady) {
+            std::fprintf(stderr, "bench: the GPU reached the graph before it was enqueued\n");
+            std::exit(2);
+        }
+        cudaEventRecord(b, s);
+        cudaEventSynchronize(b);
+        float t = 0;
+        cudaEventElapsedTime(&t, a, b);
+        ms.push_back(t / per_graph);
+    }
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    GPU_CHECK(cudaGraphExecDestroy(exec));
+    GPU_CHECK(cudaGraphDestroy(graph));
+    GPU_CHECK(cudaStreamDestroy(s));
     std::sort(ms.begin(), ms.end());
     return ms[ms.size() / 2];
 }
@@ -187,6 +232,11 @@ int main(int argc, char** argv) {
                     const double host_ms = median_ms(repeats, 10, run);
                     std::printf("HOSTPACED %s %ld %ld %.2f %.1f\n", name(f), M, K, host_ms * 1e3,
                                 moved / (host_ms * 1e-3) / 1e9);
+                    const double graph_ms = graph_median_ms(repeats, 100, [&](int i, cudaStream_t s) {
+                        gpu::gemv(f, w[i % copies], act, y, M, K, 1, s);
+                    });
+                    std::printf("GRAPH %s %ld %ld %.2f %.1f\n", name(f), M, K, graph_ms * 1e3,
+                                moved / (graph_ms * 1e-3) / 1e9);
                 } else if (rows < 0) {
                     std::printf("TUNE %s %ld %ld staged %.2f %.1f\n", name(f), M, K, ms * 1e3, gbs);
                 } else {

@@ -1,7 +1,8 @@
 """f16 GEMV baseline through torch (cuBLAS) on the same shapes and with the same cold-cache method as
 bench_gemv: weight copies rotated well beyond L2, median of repeats of 100 launches queued behind a spin kernel
 (the GPU's time alone, as bench_gemv's GEMV lines), and of 10 host-paced launches.
-Prints: F16 <M> <K> <microseconds> <GB/s> and HOSTPACED_F16 <M> <K> <microseconds> <GB/s>"""
+Prints: F16 <M> <K> <microseconds> <GB/s>, HOSTPACED_F16 <M> <K> <microseconds> <GB/s> and GRAPH_F16 (100 launches
+captured in a CUDA graph and replayed, queued)"""
 import sys
 
 import torch
@@ -39,8 +40,31 @@ for m, k in SHAPES:
         times.sort()
         return times[len(times) // 2]
 
+    def graph_ms(per_graph):
+        # The same launches captured once in a CUDA graph and replayed, queued behind a sleep (bench_gemv's GRAPH).
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            for j in range(per_graph):
+                torch.mv(ws[j % copies], x)
+        g.replay()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(repeats):
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            torch.cuda._sleep(10_000_000)
+            a.record()
+            g.replay()
+            if a.query():
+                sys.exit("f16_baseline: the GPU reached the graph before it was enqueued")
+            b.record()
+            b.synchronize()
+            times.append(a.elapsed_time(b) / per_graph)
+        times.sort()
+        return times[len(times) // 2]
+
     moved = nbytes + k * 2 + m * 2
-    for label, ms in (("F16", median_ms(100, True)), ("HOSTPACED_F16", median_ms(10, False))):
+    for label, ms in (("F16", median_ms(100, True)), ("HOSTPACED_F16", median_ms(10, False)),
+                      ("GRAPH_F16", graph_ms(100))):
         print(f"{label} {m} {k} {ms * 1e3:.2f} {moved / (ms * 1e-3) / 1e9:.1f}", flush=True)
     del ws
     torch.cuda.empty_cache()

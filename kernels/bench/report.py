@@ -1,11 +1,12 @@
 """Turns bench_gemv and f16_baseline output into the Markdown tables of kernels/README.md: the GPU's time with
-launches queued (GEMV / F16 lines), then the same with host-paced launches (HOSTPACED lines).
+launches queued (GEMV / F16 lines), then the same with host-paced launches (HOSTPACED lines) and replayed from a
+CUDA graph (GRAPH lines).
    python3 bench/report.py RESULTS.txt"""
 import sys
 
 stream, device = None, ""
-f16 = {"": {}, "HOSTPACED_": {}}
-gemv = {"": {}, "HOSTPACED": {}}
+f16 = {"": {}, "HOSTPACED_": {}, "GRAPH_": {}}
+gemv = {"": {}, "HOSTPACED": {}, "GRAPH": {}}
 read = {}
 for line in open(sys.argv[1]):
     p = line.split()
@@ -15,16 +16,17 @@ for line in open(sys.argv[1]):
         device = " ".join(p[1:])
     elif p[0] == "STREAM":
         stream = float(p[1])
-    elif p[0] in ("F16", "HOSTPACED_F16"):
+    elif p[0] in ("F16", "HOSTPACED_F16", "GRAPH_F16"):
         f16[p[0][:-3]][(int(p[1]), int(p[2]))] = float(p[3])
     elif p[0] == "READ":
         read[(p[1], int(p[2]), int(p[3]))] = float(p[5])
-    elif p[0] in ("GEMV", "HOSTPACED"):
+    elif p[0] in ("GEMV", "HOSTPACED", "GRAPH"):
         gemv["" if p[0] == "GEMV" else p[0]][(p[1], int(p[2]), int(p[3]))] = (float(p[4]), float(p[5]))
 formats = ["TQ2_0", "TQ1_0", "Q1_0"]
 print(f"Device: {device}; streaming read bandwidth: {stream:.0f} GB/s")
 for (title, g, h) in (("launches queued (the GPU's time)", gemv[""], f16[""]),
-                      ("host-paced launches", gemv["HOSTPACED"], f16["HOSTPACED_"])):
+                      ("host-paced launches", gemv["HOSTPACED"], f16["HOSTPACED_"]),
+                      ("100 launches captured in a CUDA graph, replayed (queued)", gemv["GRAPH"], f16["GRAPH_"])):
     if not h:
         continue
     print(f"\n{title}:\n")

@@ -75,22 +75,23 @@ dequant_kernel(const uint8_t* __restrict__ w, unsigned short* __restrict__ out, 
 }
 
 template <class F>
-void launch(const uint8_t* w, uint16_t* out, long M, long K) {
+void launch(const uint8_t* w, uint16_t* out, long M, long K, gpuStream_t stream) {
     const long nb_row = K / F::QK;
     const long total = M * nb_row * Units<F>::value;
-    dequant_kernel<F><<<(unsigned)((total + kThreads - 1) / kThreads), kThreads>>>(w, out, total, nb_row, K);
+    dequant_kernel<F><<<(unsigned)((total + kThreads - 1) / kThreads), kThreads, 0, stream>>>(w, out, total, nb_row, K);
 }
 
 }  // namespace
 
-void gpu::dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K) {
+void gpu::dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K, void* stream) {
+    const auto s = static_cast<gpuStream_t>(stream);
     if (K <= 0 || K % QK_K != 0) {
         throw std::invalid_argument("dequantize_f16: K = " + std::to_string(K) + " is not a positive multiple of 256");
     }
     switch (f) {
-        case Format::TQ2_0: launch<dev::TQ2_0>(w, out, M, K); break;
-        case Format::TQ1_0: launch<dev::TQ1_0>(w, out, M, K); break;
-        case Format::Q1_0: launch<dev::Q1_0>(w, out, M, K); break;
+        case Format::TQ2_0: launch<dev::TQ2_0>(w, out, M, K, s); break;
+        case Format::TQ1_0: launch<dev::TQ1_0>(w, out, M, K, s); break;
+        case Format::Q1_0: launch<dev::Q1_0>(w, out, M, K, s); break;
     }
 }
 

@@ -500,13 +500,14 @@ std::optional<gpu::StagedPlan> choose_staged_plan(long M, long K, int max_blocks
 }
 
 template <class F>
-bool launch_staged(const gpu::StagedPlan& p, const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
+bool launch_staged(const gpu::StagedPlan& p, const uint8_t* w, const ActBlock* act, float* y, long M, long K,
+                   gpuStream_t stream) {
     // A programmatic dependent launch: as the kernel before this one in the stream retires its blocks, this one's
     // blocks start and fetch their first tiles of weights (which that kernel cannot have written), then wait for
     // its completion before reading activations. Hides most of a launch's ramp-up in a run of GEMVs.
     return with_staged<F>(p.rows_per_warp, p.split, K, [&]<int RW, int kActIters, int kSplit>() {
         launch_dependent(gemv_staged_kernel<F, RW, kActIters, kSplit>, dim3((unsigned)p.blocks), dim3(kStagedThreads),
-                         (size_t)p.stage_bytes * p.stages, w, act, y, M, K, p.stages, p.stage_bytes);
+                         (size_t)p.stage_bytes * p.stages, stream, w, act, y, M, K, p.stages, p.stage_bytes);
         return true;
     });
 }
@@ -524,37 +525,39 @@ void check_shape(long M, long K, int n_vectors) {
 }
 
 template <class F, int B, int R>
-void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K) {
+void launch_one(const uint8_t* w, const ActBlock* act, float* y, long M, long K, gpuStream_t stream) {
     const long warps = (M + R - 1) / R;
     const dim3 grid((unsigned)((warps + kWarpsPerBlock - 1) / kWarpsPerBlock));
-    launch_dependent(gemv_kernel<F, B, R>, grid, dim3(kThreads), 0, w, act, y, M, K);
+    launch_dependent(gemv_kernel<F, B, R>, grid, dim3(kThreads), 0, stream, w, act, y, M, K);
 }
 
 template <class F>
-void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n, int rows_per_warp) {
+void launch(const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n, int rows_per_warp,
+            gpuStream_t stream) {
     switch (n) {
         case 1:
             if (rows_per_warp == 1) {
-                launch_one<F, 1, 1>(w, act, y, M, K);
+                launch_one<F, 1, 1>(w, act, y, M, K, stream);
             } else if (rows_per_warp == 2) {
-                launch_one<F, 1, 2>(w, act, y, M, K);
+                launch_one<F, 1, 2>(w, act, y, M, K, stream);
             } else {
-                launch_one<F, 1, 4>(w, act, y, M, K);
+                launch_one<F, 1, 4>(w, act, y, M, K, stream);
             }
             break;
-        case 2: launch_one<F, 2, 1>(w, act, y, M, K); break;
-        case 3: launch_one<F, 3, 1>(w, act, y, M, K); break;
-        case 4: launch_one<F, 4, 1>(w, act, y, M, K); break;
-        case 5: launch_one<F, 5, 1>(w, act, y, M, K); break;
-        case 6: launch_one<F, 6, 1>(w, act, y, M, K); break;
-        case 7: launch_one<F, 7, 1>(w, act, y, M, K); break;
-        case 8: launch_one<F, 8, 1>(w, act, y, M, K); break;
+        case 2: launch_one<F, 2, 1>(w, act, y, M, K, stream); break;
+        case 3: launch_one<F, 3, 1>(w, act, y, M, K, stream); break;
+        case 4: launch_one<F, 4, 1>(w, act, y, M, K, stream); break;
+        case 5: launch_one<F, 5, 1>(w, act, y, M, K, stream); break;
+        case 6: launch_one<F, 6, 1>(w, act, y, M, K, stream); break;
+        case 7: launch_one<F, 7, 1>(w, act, y, M, K, stream); break;
+        case 8: launch_one<F, 8, 1>(w, act, y, M, K, stream); break;
     }
 }
 
 }  // namespace
 
-void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors) {
+void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors,
+               void* stream) {
     check_shape(M, K, n_vectors);
     // One vector: the staged kernel wherever it applies (sm_90). Before GEMVs were programmatic dependent
     // launches, the per-warp kernel measured faster for long rows of matrices under 64 MB; with them the staged
@@ -566,10 +569,10 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
 #else
     const bool staged = true;
 #endif
-    if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0)) {
+    if (n_vectors == 1 && staged && gemv_staged(f, w, act, y, M, K, 0, stream)) {
         return;
     }
-    gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f));
+    gemv_rows(f, w, act, y, M, K, n_vectors, default_rows_per_warp(f), stream);
 }
 
 std::optional<gpu::StagedPlan> gpu::staged_plan(Format f, long M, long K, int max_blocks) {
@@ -582,15 +585,17 @@ std::optional<gpu::StagedPlan> gpu::staged_plan(Format f, long M, long K, int ma
     return std::nullopt;
 }
 
-bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks) {
+bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks,
+                      void* stream) {
+    const auto s = static_cast<gpuStream_t>(stream);
     const auto plan = staged_plan(f, M, K, max_blocks);
     if (!plan || reinterpret_cast<uintptr_t>(w) % 16 != 0) {
         return false;
     }
     switch (f) {
-        case Format::TQ2_0: return launch_staged<dev::TQ2_0>(*plan, w, act, y, M, K);
-        case Format::TQ1_0: return launch_staged<dev::TQ1_0>(*plan, w, act, y, M, K);
-        case Format::Q1_0: return launch_staged<dev::Q1_0>(*plan, w, act, y, M, K);
+        case Format::TQ2_0: return launch_staged<dev::TQ2_0>(*plan, w, act, y, M, K, s);
+        case Format::TQ1_0: return launch_staged<dev::TQ1_0>(*plan, w, act, y, M, K, s);
+        case Format::Q1_0: return launch_staged<dev::Q1_0>(*plan, w, act, y, M, K, s);
     }
     return false;
 }
@@ -606,16 +611,17 @@ int gpu::default_rows_per_warp(Format f) {
 }
 
 void gpu::gemv_rows(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int n_vectors,
-                    int rows_per_warp) {
+                    int rows_per_warp, void* stream) {
+    const auto s = static_cast<gpuStream_t>(stream);
     if (rows_per_warp != 1 && rows_per_warp != 2 && rows_per_warp != 4) {
         throw std::invalid_argument("gemv: rows per warp must be 1, 2 or 4");
     }
     check_shape(M, K, n_vectors);
 
     switch (f) {
-        case Format::TQ2_0: launch<dev::TQ2_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
-        case Format::TQ1_0: launch<dev::TQ1_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
-        case Format::Q1_0: launch<dev::Q1_0>(w, act, y, M, K, n_vectors, rows_per_warp); break;
+        case Format::TQ2_0: launch<dev::TQ2_0>(w, act, y, M, K, n_vectors, rows_per_warp, s); break;
+        case Format::TQ1_0: launch<dev::TQ1_0>(w, act, y, M, K, n_vectors, rows_per_warp, s); break;
+        case Format::Q1_0: launch<dev::Q1_0>(w, act, y, M, K, n_vectors, rows_per_warp, s); break;
     }
 }
 

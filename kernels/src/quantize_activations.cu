@@ -55,13 +55,13 @@ quantize_kernel(Format f, const float* __restrict__ x, ActBlock* __restrict__ ou
 
 }  // namespace
 
-void gpu::quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors) {
+void gpu::quantize_activations(Format f, const float* x, ActBlock* out, long K, int n_vectors, void* stream) {
     if (K <= 0 || K % QK_K != 0) {
         throw std::invalid_argument("quantize_activations: K = " + std::to_string(K) + " is not a positive multiple of 256");
     }
     const long blocks = (K / QK_K) * n_vectors;
     const unsigned grid = (unsigned)((blocks + kThreads / kWarp - 1) / (kThreads / kWarp));
-    quantize_kernel<<<grid, kThreads>>>(f, x, out, blocks);
+    quantize_kernel<<<grid, kThreads, 0, static_cast<gpuStream_t>(stream)>>>(f, x, out, blocks);
 }
 
 }  // namespace onebit

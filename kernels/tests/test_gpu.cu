@@ -50,6 +50,18 @@ std::vector<uint8_t> make_weights(Format f, long M, long K, uint64_t seed, bool 
     return w;
 }
 
+// Rows of y more than 1e-5 relative off the reference (printing the first few).
+int rows_off(const std::string& what, const std::vector<float>& y, const std::vector<double>& expect) {
+    int bad = 0;
+    for (size_t r = 0; r < expect.size(); r++) {
+        const double rel = expect[r] == 0.0 ? std::fabs(y[r]) : std::fabs(y[r] - expect[r]) / std::fabs(expect[r]);
+        if (!(rel <= 1e-5) && bad++ < 3) {
+            std::printf("  %s: row %zu: gpu %.9g ref %.9g\n", what.c_str(), r, y[r], expect[r]);
+        }
+    }
+    return bad;
+}
+
 // How check_shape runs the GEMV: gemv (default), gemv_rows with rows_per_warp, or the staged kernel alone with
 // its grid capped at staged_blocks (so few blocks walk many tiles and wrap around every stage), on weights placed
 // `misalign` bytes past a 16-byte boundary.
@@ -180,17 +192,65 @@ void waits_for_the_kernel_before(Format f, int rows_per_warp) {
     run_gemv();
     GPU_CHECK(gpuGetLastError());
     GPU_CHECK(gpuDeviceSynchronize());
-    const auto expect = ref::gemv(f, w.data(), fresh.data(), M, K);
-    const auto y = dy.download();
-    int bad = 0;
-    for (long r = 0; r < M; r++) {
-        const double rel = expect[r] == 0.0 ? std::fabs(y[r]) : std::fabs(y[r] - expect[r]) / std::fabs(expect[r]);
-        if (!(rel <= 1e-5) && bad++ < 3) {
-            std::printf("  %s: row %ld: gpu %.9g ref %.9g\n", what.c_str(), r, y[r], expect[r]);
-        }
-    }
+    const int bad = rows_off(what, dy.download(), ref::gemv(f, w.data(), fresh.data(), M, K));
     t.check(bad == 0, what + ": reads the activations and writes y after the kernel before it (" +
                           std::to_string(bad) + " rows off)");
+}
+
+// The ops on a caller's (non-blocking) stream, and captured into a graph: activation quantization, the staged
+// GEMV (single-wave and split plans by shape) and a batch of 2 on the per-warp kernel. The graph is replayed
+// after the input changed, so a capture that ran the kernels instead of recording them fails.
+void runs_on_a_stream_and_in_a_graph(Format f, long M, long K) {
+    const std::string what = std::string(name(f)) + " " + std::to_string(M) + " x " + std::to_string(K);
+    const auto w = make_weights(f, M, K, 900 + K, false);
+    DeviceBuffer<uint8_t> dw(w.size());
+    dw.upload(w);
+    DeviceBuffer<float> dx(2 * K), dy(M), dy2(2 * M);
+    DeviceBuffer<ActBlock> dact(2 * K / QK_K);
+    gpuStream_t s;
+    GPU_CHECK(gpuStreamCreateWithFlags(&s, gpuStreamNonBlocking));
+    auto enqueue = [&] {
+        gpu::quantize_activations(f, dx.ptr, dact.ptr, K, 2, s);
+        gpu::gemv(f, dw.ptr, dact.ptr, dy.ptr, M, K, 1, s);
+        gpu::gemv(f, dw.ptr, dact.ptr, dy2.ptr, M, K, 2, s);
+    };
+    auto expect = [&](const std::vector<float>& x, int j) {
+        std::vector<ActBlock> act(K / QK_K);
+        ref::quantize_activations(f, x.data() + j * K, act.data(), K);
+        return ref::gemv(f, w.data(), act.data(), M, K);
+    };
+    auto check = [&](const std::vector<float>& x, const std::string& how) {
+        const auto y = dy.download(), y2 = dy2.download();
+        const std::vector<float> y2a(y2.begin(), y2.begin() + M), y2b(y2.begin() + M, y2.end());
+        const int bad = rows_off(what, y, expect(x, 0)) + rows_off(what, y2a, expect(x, 0)) +
+                        rows_off(what, y2b, expect(x, 1));
+        t.check(bad == 0, what + ": " + how + " (" + std::to_string(bad) + " rows off)");
+    };
+    const auto x1 = onebit::testing::random_floats(31 + K, 2 * K, 2.5f);
+    const auto x2 = onebit::testing::random_floats(32 + K, 2 * K, 2.5f);
+    dx.upload(x1);
+    enqueue();
+    GPU_CHECK(gpuStreamSynchronize(s));
+    GPU_CHECK(gpuGetLastError());
+    check(x1, "quantize, GEMV and batch-2 GEMM on a non-blocking stream");
+
+    gpuGraph_t graph;
+    gpuGraphExec_t exec;
+    GPU_CHECK(gpuStreamBeginCapture(s, gpuStreamCaptureModeGlobal));
+    enqueue();
+    GPU_CHECK(gpuStreamEndCapture(s, &graph));
+    GPU_CHECK(gpuGraphInstantiateWithFlags(&exec, graph, 0));
+    dx.upload(x2);
+    GPU_CHECK(gpuGraphLaunch(exec, s));
+    GPU_CHECK(gpuStreamSynchronize(s));
+    check(x2, "the same captured in a graph, replayed on new input");
+    dx.upload(x1);
+    GPU_CHECK(gpuGraphLaunch(exec, s));
+    GPU_CHECK(gpuStreamSynchronize(s));
+    check(x1, "the graph replayed again");
+    GPU_CHECK(gpuGraphExecDestroy(exec));
+    GPU_CHECK(gpuGraphDestroy(graph));
+    GPU_CHECK(gpuStreamDestroy(s));
 }
 
 void rejects_bad_shapes() {
@@ -258,6 +318,10 @@ void plans_the_staged_kernel() {
 int main() {
     rejects_bad_shapes();
     plans_the_staged_kernel();
+    for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
+        runs_on_a_stream_and_in_a_graph(f, 4096, 4096);   // single-wave plan
+        runs_on_a_stream_and_in_a_graph(f, 1000, 14336);  // rows split over four warps (TQ, Q1_0)
+    }
     for (Format f : {Format::TQ2_0, Format::TQ1_0, Format::Q1_0}) {
         for (int rows : {0, 2}) {
             waits_for_the_kernel_before(f, rows);

@@ -24,6 +24,19 @@
 #define gpuEventElapsedTime hipEventElapsedTime
 #define gpuEventDestroy hipEventDestroy
 #define gpuStream_t hipStream_t
+#define gpuStreamCreateWithFlags hipStreamCreateWithFlags
+#define gpuStreamNonBlocking hipStreamNonBlocking
+#define gpuStreamSynchronize hipStreamSynchronize
+#define gpuStreamDestroy hipStreamDestroy
+#define gpuStreamBeginCapture hipStreamBeginCapture
+#define gpuStreamCaptureModeGlobal hipStreamCaptureModeGlobal
+#define gpuStreamEndCapture hipStreamEndCapture
+#define gpuGraph_t hipGraph_t
+#define gpuGraphExec_t hipGraphExec_t
+#define gpuGraphInstantiateWithFlags hipGraphInstantiateWithFlags
+#define gpuGraphLaunch hipGraphLaunch
+#define gpuGraphExecDestroy hipGraphExecDestroy
+#define gpuGraphDestroy hipGraphDestroy
 #define gpuFuncSetAttribute hipFuncSetAttribute
 #define gpuFuncAttributeMaxDynamicSharedMemorySize hipFuncAttributeMaxDynamicSharedMemorySize
 #define gpuOccupancyMaxActiveBlocksPerMultiprocessor hipOccupancyMaxActiveBlocksPerMultiprocessor
@@ -55,6 +68,19 @@
 #define gpuEventElapsedTime cudaEventElapsedTime
 #define gpuEventDestroy cudaEventDestroy
 #define gpuStream_t cudaStream_t
+#define gpuStreamCreateWithFlags cudaStreamCreateWithFlags
+#define gpuStreamNonBlocking cudaStreamNonBlocking
+#define gpuStreamSynchronize cudaStreamSynchronize
+#define gpuStreamDestroy cudaStreamDestroy
+#define gpuStreamBeginCapture cudaStreamBeginCapture
+#define gpuStreamCaptureModeGlobal cudaStreamCaptureModeGlobal
+#define gpuStreamEndCapture cudaStreamEndCapture
+#define gpuGraph_t cudaGraph_t
+#define gpuGraphExec_t cudaGraphExec_t
+#define gpuGraphInstantiateWithFlags cudaGraphInstantiateWithFlags
+#define gpuGraphLaunch cudaGraphLaunch
+#define gpuGraphExecDestroy cudaGraphExecDestroy
+#define gpuGraphDestroy cudaGraphDestroy
 #define gpuFuncSetAttribute cudaFuncSetAttribute
 #define gpuFuncAttributeMaxDynamicSharedMemorySize cudaFuncAttributeMaxDynamicSharedMemorySize
 #define gpuOccupancyMaxActiveBlocksPerMultiprocessor cudaOccupancyMaxActiveBlocksPerMultiprocessor
@@ -250,11 +276,12 @@ __device__ __forceinline__ void stage_wait(StageBarrier* bar, uint32_t phase) {
 }
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
-// Launches `kernel` on the default stream as a programmatic dependent launch where the platform has one (CUDA):
+// Launches `kernel` on `stream` as a programmatic dependent launch where the platform has one (CUDA):
 // it may start while the kernel before it finishes, so it must call grid_dependency_wait before reading anything
 // that kernel writes, and before writing anything that kernel reads. Elsewhere an ordinary launch.
 template <class... Params, class... Args>
-void launch_dependent(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, Args... args) {
+void launch_dependent(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, gpuStream_t stream,
+                      Args... args) {
 #if defined(ONEBIT_GPU_CUDA) && !defined(ONEBIT_NO_PDL)
     cudaLaunchAttribute attr[1] = {};
     attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
@@ -263,12 +290,12 @@ void launch_dependent(void (*kernel)(Params...), dim3 grid, dim3 block, size_t s
     cfg.gridDim = grid;
     cfg.blockDim = block;
     cfg.dynamicSmemBytes = smem;
-    cfg.stream = 0;
+    cfg.stream = stream;
     cfg.attrs = attr;
     cfg.numAttrs = 1;
     GPU_CHECK_LAUNCH(cudaLaunchKernelEx(&cfg, kernel, static_cast<Params>(args)...));
 #else
-    kernel<<<grid, block, smem>>>(static_cast<Params>(args)...);
+    kernel<<<grid, block, smem, stream>>>(static_cast<Params>(args)...);
 #endif
 }
 #endif
