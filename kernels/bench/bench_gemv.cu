@@ -45,31 +45,28 @@ __global__ void spin_kernel(unsigned long long ns) {
     } while (t - t0 < ns);
 }
 
-// Median over `repeats` of the time per launch of `per_repeat` back-to-back launches.
-// Host-paced (queued = false): the host enqueues while the GPU runs, so a launch shorter than the host's launch
-// call (a few microseconds) waits for it. Queued: a spin kernel holds the GPU until every launch of the repeat is
-// enqueued, as a CUDA graph replays a decode step, so the time is the GPU's alone; checked per repeat (the start
-// event must still be pending when the host has enqueued the last launch).
+// Median over `repeats` of the time per launch of one repeat of `per_repeat` launches on `stream`, each repeat
+// enqueued by `enqueue`. Host-paced (queued = false): the host enqueues while the GPU runs, so a launch shorter
+// than the host's launch call (a few microseconds) waits for it. Queued: a spin kernel holds the GPU until the
+// whole repeat is enqueued, so the time is the GPU's alone; checked per repeat (the start event must still be
+// pending when the host has enqueued the last launch).
 template <class F>
-double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
+double timed_median_ms(int repeats, int per_repeat, cudaStream_t stream, bool queued, F&& enqueue) {
     cudaEvent_t a, b;
     cudaEventCreate(&a);
     cudaEventCreate(&b);
     std::vector<double> ms;
-    int i = 0;
     for (int r = 0; r < repeats; r++) {
         if (queued) {
-            spin_kernel<<<1, 1>>>(2'000'000ull);
+            spin_kernel<<<1, 1, 0, stream>>>(2'000'000ull);
         }
-        cudaEventRecord(a);
-        for (int k = 0; k < per_repeat; k++) {
-            launch(i++);
-        }
+        cudaEventRecord(a, stream);
+        enqueue();
         if (queued && cudaEventQuery(a) != cudaErrorNotReady) {
             std::fprintf(stderr, "bench: the GPU reached the timed launches before the host had enqueued them all\n");
             std::exit(2);
         }
-        cudaEventRecord(b);
+        cudaEventRecord(b, stream);
         cudaEventSynchronize(b);
         float t = 0;
         cudaEventElapsedTime(&t, a, b);
@@ -81,9 +78,20 @@ double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
     return ms[ms.size() / 2];
 }
 
-// The same for `per_graph` launches captured once into a CUDA graph on a stream of their own and replayed, queued
-// behind a spin kernel on that stream: how a decode step runs when its launches are a graph (llama.cpp's CUDA
-// back end does this), programmatic dependent launches included.
+// Back-to-back launches on the legacy stream, launch(i) with i counting up across repeats (rotating copies).
+template <class F>
+double median_ms(int repeats, int per_repeat, F&& launch, bool queued = false) {
+    int i = 0;
+    return timed_median_ms(repeats, per_repeat, 0, queued, [&] {
+        for (int k = 0; k < per_repeat; k++) {
+            launch(i++);
+        }
+    });
+}
+
+// `per_graph` launches captured once into a CUDA graph on a stream of their own and replayed, queued: how a
+// decode step runs when its launches are a graph (llama.cpp's CUDA back end does this), programmatic dependent
+// launches included.
 template <class F>
 double graph_median_ms(int repeats, int per_graph, F&& launch) {
     cudaStream_t s;
@@ -98,31 +106,11 @@ double graph_median_ms(int repeats, int per_graph, F&& launch) {
     GPU_CHECK(cudaGraphInstantiateWithFlags(&exec, graph, 0));
     GPU_CHECK(cudaGraphLaunch(exec, s));  // uploads the graph
     GPU_CHECK(cudaStreamSynchronize(s));
-    cudaEvent_t a, b;
-    cudaEventCreate(&a);
-    cudaEventCreate(&b);
-    std::vector<double> ms;
-    for (int r = 0; r < repeats; r++) {
-        spin_kernel<<<1, 1, 0, s>>>(2'000'000ull);
-        cudaEventRecord(a, s);
-        GPU_CHECK(cudaGraphLaunch(exec, s));
-        if (cudaEventQuery(a) != cudaErrorNotReady) {
-            std::fprintf(stderr, "bench: the GPU reached the graph before it was enqueued\n");
-            std::exit(2);
-        }
-        cudaEventRecord(b, s);
-        cudaEventSynchronize(b);
-        float t = 0;
-        cudaEventElapsedTime(&t, a, b);
-        ms.push_back(t / per_graph);
-    }
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
+    const double ms = timed_median_ms(repeats, per_graph, s, true, [&] { GPU_CHECK(cudaGraphLaunch(exec, s)); });
     GPU_CHECK(cudaGraphExecDestroy(exec));
     GPU_CHECK(cudaGraphDestroy(graph));
     GPU_CHECK(cudaStreamDestroy(s));
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
+    return ms;
 }
 
 double streaming_bandwidth(int repeats, int sms) {

@@ -21,17 +21,16 @@ for m, k in SHAPES:
     torch.cuda.synchronize()
     i = 0
 
-    def median_ms(per_repeat, queued):
-        global i
+    def timed_ms(per_repeat, queued, enqueue):
+        # Median per launch of repeats of per_repeat launches enqueued by enqueue(); queued: behind a sleep that
+        # holds the GPU until the whole repeat is enqueued (checked), as bench_gemv does.
         times = []
         for _ in range(repeats):
             a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             if queued:
                 torch.cuda._sleep(10_000_000)  # clock cycles: milliseconds, longer than enqueueing the repeat
             a.record()
-            for _ in range(per_repeat):
-                torch.mv(ws[i % copies], x)
-                i += 1
+            enqueue()
             if queued and a.query():
                 sys.exit("f16_baseline: the GPU reached the timed launches before they were all enqueued")
             b.record()
@@ -40,27 +39,23 @@ for m, k in SHAPES:
         times.sort()
         return times[len(times) // 2]
 
+    def median_ms(per_repeat, queued):
+        def enqueue():
+            global i
+            for _ in range(per_repeat):
+                torch.mv(ws[i % copies], x)
+                i += 1
+        return timed_ms(per_repeat, queued, enqueue)
+
     def graph_ms(per_graph):
-        # The same launches captured once in a CUDA graph and replayed, queued behind a sleep (bench_gemv's GRAPH).
+        # The same launches captured once in a CUDA graph and replayed (bench_gemv's GRAPH).
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g):
             for j in range(per_graph):
                 torch.mv(ws[j % copies], x)
         g.replay()
         torch.cuda.synchronize()
-        times = []
-        for _ in range(repeats):
-            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            torch.cuda._sleep(10_000_000)
-            a.record()
-            g.replay()
-            if a.query():
-                sys.exit("f16_baseline: the GPU reached the graph before it was enqueued")
-            b.record()
-            b.synchronize()
-            times.append(a.elapsed_time(b) / per_graph)
-        times.sort()
-        return times[len(times) // 2]
+        return timed_ms(per_graph, True, g.replay)
 
     moved = nbytes + k * 2 + m * 2
     for label, ms in (("F16", median_ms(100, True)), ("HOSTPACED_F16", median_ms(10, False)),
