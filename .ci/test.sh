@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README.md): Java modules against real Podman, then the kernels' CPU tests and the HIP
-# device code compiled for RDNA3 (no AMD GPU here to run it).
+# The test command (README.md): Java modules against real Podman, then the kernels' CPU tests, the HIP device
+# code compiled for RDNA3 and the CUDA build compiled for sm_90 (no GPU here to run either).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -9,4 +9,10 @@ if [ -f kernels/CMakeLists.txt ]; then
   cmake -S kernels -B kernels/build-ci -DCMAKE_BUILD_TYPE=Release -DONEBIT_GPU=OFF -DONEBIT_HIP_CHECK=ON >/dev/null
   cmake --build kernels/build-ci -j 2
   ctest --test-dir kernels/build-ci --output-on-failure
+  # The CUDA build (library, GPU tests, benchmark, memonly build) compiled for sm_90; no GPU here to run it
+  # (kernels/bench/run_h100.sh does, on one).
+  export PATH=/usr/local/cuda/bin:$PATH
+  command -v nvcc >/dev/null || { echo "nvcc (CUDA toolkit, /usr/local/cuda) is missing: the kernels' CUDA build cannot be checked" >&2; exit 1; }
+  cmake -S kernels -B kernels/build-cuda-ci -DCMAKE_BUILD_TYPE=Release -DONEBIT_GPU=CUDA -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+  cmake --build kernels/build-cuda-ci -j 2
 fi
