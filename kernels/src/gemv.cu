@@ -3,8 +3,10 @@
 // iteration reads a contiguous run of blocks, and activations loaded once serve all the warp's rows. Integer dot products per lane and block are scaled and accumulated in double (exact
 // per block, so the result matches a double reference to float rounding), then one warp reduction per row.
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <stdexcept>
 #include <string>
 
@@ -331,19 +333,12 @@ int sm_count() {
     return sms;
 }
 
-// Resident blocks per SM of one staged instantiation with `smem` bytes of stages, remembered per size (a plan
-// asks for two or three sizes per shape, and a launch must not pay the occupancy calculator each time).
+// Resident blocks per SM of one staged instantiation with `smem` bytes of stages; raises the kernel's dynamic
+// shared-memory limit to `smem` first, so a plan that uses it can be launched. Called only while a plan is
+// computed (gpu::staged_plan holds its lock), once per shape.
 template <class F, int RW, int kActIters, int kSplit>
 int staged_blocks_per_sm(size_t smem) {
-    static std::mutex lock;  // GEMVs may be launched from several host threads
-    static size_t sizes[8];
-    static int counts[8], known = 0, attr_smem = 0;
-    const std::lock_guard<std::mutex> hold(lock);
-    for (int i = 0; i < known; i++) {
-        if (sizes[i] == smem) {
-            return counts[i];
-        }
-    }
+    static int attr_smem = 0;
     const auto kernel = gemv_staged_kernel<F, RW, kActIters, kSplit>;
     if ((int)smem > attr_smem) {
         GPU_CHECK_LAUNCH(gpuFuncSetAttribute(reinterpret_cast<const void*>(kernel),
@@ -352,10 +347,6 @@ int staged_blocks_per_sm(size_t smem) {
     }
     int per_sm = 0;
     GPU_CHECK_LAUNCH(gpuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kStagedThreads, smem));
-    if (known < 8) {
-        sizes[known] = smem;
-        counts[known++] = per_sm;
-    }
     return per_sm;
 }
 
@@ -577,12 +568,23 @@ void gpu::gemv(Format f, const uint8_t* w, const ActBlock* act, float* y, long M
 
 std::optional<gpu::StagedPlan> gpu::staged_plan(Format f, long M, long K, int max_blocks) {
     check_shape(M, K, 1);
-    switch (f) {
-        case Format::TQ2_0: return choose_staged_plan<dev::TQ2_0>(M, K, max_blocks);
-        case Format::TQ1_0: return choose_staged_plan<dev::TQ1_0>(M, K, max_blocks);
-        case Format::Q1_0: return choose_staged_plan<dev::Q1_0>(M, K, max_blocks);
+    // A plan depends on the shape alone, and a model has a handful of shapes: each is planned once (the occupancy
+    // queries stay off the launch path), under a lock since GEMVs may be launched from several host threads.
+    static std::mutex lock;
+    static std::map<std::tuple<Format, long, long, int>, std::optional<StagedPlan>> plans;
+    const std::lock_guard<std::mutex> hold(lock);
+    const auto key = std::make_tuple(f, M, K, max_blocks);
+    if (const auto known = plans.find(key); known != plans.end()) {
+        return known->second;
     }
-    return std::nullopt;
+    std::optional<StagedPlan> plan;
+    switch (f) {
+        case Format::TQ2_0: plan = choose_staged_plan<dev::TQ2_0>(M, K, max_blocks); break;
+        case Format::TQ1_0: plan = choose_staged_plan<dev::TQ1_0>(M, K, max_blocks); break;
+        case Format::Q1_0: plan = choose_staged_plan<dev::Q1_0>(M, K, max_blocks); break;
+    }
+    plans.emplace(key, plan);
+    return plan;
 }
 
 bool gpu::gemv_staged(Format f, const uint8_t* w, const ActBlock* act, float* y, long M, long K, int max_blocks,
