@@ -7,16 +7,14 @@
 #include <cstring>
 
 // Host-and-device helpers. HIP's __forceinline__ comes from its runtime headers, which this header does not need,
-// so the attribute is spelled out; memcpy is a host function to HIP's device compiler, __builtin_memcpy is not.
+// so the attribute is spelled out. Bits are copied with __builtin_memcpy: memcpy is a host function to HIP's
+// device compiler.
 #if defined(__HIPCC__)
 #define ONEBIT_HD __host__ __device__ inline __attribute__((always_inline))
-#define ONEBIT_MEMCPY __builtin_memcpy
 #elif defined(__CUDACC__)
 #define ONEBIT_HD __host__ __device__ __forceinline__
-#define ONEBIT_MEMCPY memcpy
 #else
 #define ONEBIT_HD inline
-#define ONEBIT_MEMCPY memcpy
 #endif
 
 namespace onebit {
@@ -129,13 +127,13 @@ ONEBIT_HD float half_to_float(ggml_half h) {
         bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
     }
     float f;
-    ONEBIT_MEMCPY(&f, &bits, 4);
+    __builtin_memcpy(&f, &bits, 4);
     return f;
 }
 
 ONEBIT_HD ggml_half float_to_half(float f) {
     uint32_t x;
-    ONEBIT_MEMCPY(&x, &f, 4);
+    __builtin_memcpy(&x, &f, 4);
     const uint32_t sign = (x >> 16) & 0x8000u;
     const uint32_t abs = x & 0x7fffffffu;
     if (abs >= 0x7f800000u) {  // inf or nan
