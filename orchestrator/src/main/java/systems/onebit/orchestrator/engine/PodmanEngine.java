@@ -36,6 +36,9 @@ import systems.onebit.orchestrator.OrchestratorException.Reason;
 /** The {@link ContainerEngine} adapter for Podman's Docker-compatible REST socket, through docker-java. */
 public final class PodmanEngine implements ContainerEngine {
 
+    /** How long a followed log stream may still deliver once its container has stopped running. */
+    private static final Duration FOLLOW_DRAIN = Duration.ofSeconds(2);
+
     private final URI endpoint;
     private final DockerClient client;
     private final Runnable onClose;
@@ -310,13 +313,48 @@ public final class PodmanEngine implements ContainerEngine {
     @Override
     public void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err) {
         run(() -> {
+            // Podman can hold a followed log stream open after the container has exited (seen for one that exited
+            // just before the request), so only a running container is followed, and a watcher ends the stream
+            // once the container no longer runs, after a short drain of what was in flight.
+            boolean following = follow && isRunning(nameOrId);
+            FrameCopier copier = client.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true)
+                    .withFollowStream(following).exec(new FrameCopier(out, err));
+            Thread watcher = following ? Thread.ofVirtual().name("logs-watch-" + nameOrId)
+                    .start(() -> endWhenStopped(nameOrId, copier)) : null;
             try {
-                client.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true).withFollowStream(follow)
-                        .exec(new FrameCopier(out, err)).awaitCompletion();
+                copier.awaitCompletion();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                if (watcher != null) {
+                    watcher.interrupt();
+                }
             }
         }, nameOrId);
+    }
+
+    private void endWhenStopped(String nameOrId, FrameCopier copier) {
+        try {
+            while (isRunning(nameOrId)) {
+                Thread.sleep(1000);
+            }
+            Thread.sleep(FOLLOW_DRAIN.toMillis());
+            copier.close();
+        } catch (InterruptedException e) {
+            // the stream ended by itself
+        } catch (IOException | RuntimeException e) {
+            // closing a stream that is going away anyway, or podman unreachable: awaitCompletion reports that
+        }
+    }
+
+    /** False for a stopped or vanished container. */
+    private boolean isRunning(String nameOrId) {
+        try {
+            var state = client.inspectContainerCmd(nameOrId).exec().getState();
+            return state != null && "running".equals(state.getStatus());
+        } catch (NotFoundException e) {
+            return false;
+        }
     }
 
     @Override

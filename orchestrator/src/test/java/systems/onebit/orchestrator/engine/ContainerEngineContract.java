@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.OrchestratorException.Reason;
 
@@ -87,6 +88,7 @@ public abstract class ContainerEngineContract {
     }
 
     @Test
+    @Timeout(60)  // a log stream that never ends fails here instead of stalling the build
     void logsCopyTheContainersOutput() {
         engine().create(spec(name("d"), List.of("sh", "-c", "echo out-line; echo err-line >&2"), Map.of()));
         engine().start(name("d"));
@@ -95,6 +97,16 @@ public abstract class ContainerEngineContract {
         engine().logs(name("d"), true, out, err);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("out-line\n");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("err-line\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void followingLogsEndsWhenTheContainerExits() {
+        engine().create(spec(name("f"), List.of("sh", "-c", "echo first; sleep 2; echo last"), Map.of()));
+        engine().start(name("f"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        engine().logs(name("f"), true, out, new ByteArrayOutputStream());
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("first\nlast\n");
     }
 
     @Test
