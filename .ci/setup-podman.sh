@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the packages the tests need (Podman and its helpers, shells, cmake and g++ for llama-server and the kernels,
-# hipcc for the kernels' HIP compile check)
+# clang 19 and the HIP headers for the kernels' gfx1151 build)
 # and configures rootful Podman the way it works on these machines (runc, cgroupfs,
 # file events, explicit ulimits: crun and the default ulimits fail here).
 set -euo pipefail
@@ -12,10 +12,16 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
-# hipcc (ROCm's, with clang 15) for the kernels' HIP compile check; its recommends are not needed.
-if ! dpkg -s hipcc >/dev/null 2>&1; then
+# The kernels' HIP build for gfx1151: Debian's clang 19 (its clang 15/16 predate gfx1151) with the LLVM tools,
+# lld and compiler-rt it needs, and the HIP 5.2 headers, runtime and device libraries; recommends not needed.
+hip=(clang-19 lld-19 llvm-19 clang-tools-19 libclang-rt-19-dev libamdhip64-dev rocm-device-libs)
+need=()
+for p in "${hip[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hipcc
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 hard_nofile=$(ulimit -Hn)
 mkdir -p /etc/containers

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README.md): Java modules against real Podman, then the kernels' CPU tests, the HIP device
-# code compiled for RDNA3 and the CUDA build compiled for sm_90 (no GPU here to run either).
+# The test command (README.md): Java modules against real Podman, then the kernels' CPU tests, the HIP build for
+# gfx1151 (ctest hip_compile) and the CUDA build compiled for sm_90 (no GPU here to run either).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -13,6 +13,7 @@ if [ -f kernels/CMakeLists.txt ]; then
   # (kernels/bench/run_h100.sh does, on one).
   export PATH=/usr/local/cuda/bin:$PATH
   command -v nvcc >/dev/null || { echo "nvcc (CUDA toolkit, /usr/local/cuda) is missing: the kernels' CUDA build cannot be checked" >&2; exit 1; }
-  cmake -S kernels -B kernels/build-cuda-ci -DCMAKE_BUILD_TYPE=Release -DONEBIT_GPU=CUDA -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+  cmake -S kernels -B kernels/build-cuda-ci -DCMAKE_BUILD_TYPE=Release -DONEBIT_GPU=CUDA -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DONEBIT_CUDA_NO_LOCAL_MEMORY=ON >/dev/null
   cmake --build kernels/build-cuda-ci -j 2
 fi

@@ -123,6 +123,24 @@ gemv_kernel(const uint8_t* __restrict__ w, const ActBlock* __restrict__ act, flo
 }
 
 
+// One halving step of reduce_rows and the steps after it, over a compile-time row count N (a runtime one left
+// nvcc's loop at 16 rows only partly unrolled, so the rows went to local memory). This lane keeps the upper
+// half of its N rows if `lane & o`, else the lower, and sends the other half to lane ^ o.
+template <int N, int RW>
+__device__ __forceinline__ void halve_rows(double (&cur)[RW], int lane, int o) {
+    if constexpr (N > 1) {
+        const bool hi = lane & o;
+#pragma unroll
+        for (int i = 0; i < N / 2; i++) {
+            // Values first, then the selects: `hi ? cur[a] : cur[b]` would be an lvalue, a select of addresses.
+            const double lower = cur[i], upper = cur[i + N / 2];
+            const double keep = hi ? upper : lower, send = hi ? lower : upper;
+            cur[i] = keep + shfl_xor(send, o);
+        }
+        halve_rows<N / 2>(cur, lane, o / 2);
+    }
+}
+
 // Sums each of a warp's RW per-lane values (RW = 1, 2, 4, 8 or 16) over the warp with fewer shuffles than RW separate
 // reductions: the first steps halve the rows each lane holds (it keeps one half, sends the other), the rest
 // sum one value. Lane l ends with row r's total where r = l / (32 / RW), valid in lanes l % (32 / RW) == 0.
@@ -133,19 +151,10 @@ __device__ __forceinline__ double reduce_rows(const double (&v)[RW], int lane, i
     for (int i = 0; i < RW; i++) {
         cur[i] = v[i];
     }
-    int o = kWarp / 2;
-#pragma unroll
-    for (int n = RW; n > 1; n /= 2, o /= 2) {
-        const bool hi = lane & o;  // this lane keeps the upper half of its rows and sends the lower
-#pragma unroll
-        for (int i = 0; i < n / 2; i++) {
-            const double keep = hi ? cur[i + n / 2] : cur[i], send = hi ? cur[i] : cur[i + n / 2];
-            cur[i] = keep + shfl_xor(send, o);
-        }
-    }
+    halve_rows<RW>(cur, lane, kWarp / 2);
     double k = cur[0];
 #pragma unroll
-    for (; o > 0; o /= 2) {
+    for (int o = kWarp / 2 / RW; o > 0; o /= 2) {
         k += shfl_xor(k, o);
     }
     r = lane / (kWarp / RW);

@@ -23,7 +23,7 @@ struct DeviceBuffer {
     size_t count = 0;
     explicit DeviceBuffer(size_t n) : count(n) { GPU_CHECK(gpuMalloc(reinterpret_cast<void**>(&ptr), n * sizeof(T) + 16)); }
     DeviceBuffer(const DeviceBuffer&) = delete;
-    ~DeviceBuffer() { gpuFree(ptr); }
+    ~DeviceBuffer() { (void)gpuFree(ptr); }  // a destructor cannot report it
     void upload(const std::vector<T>& v) { GPU_CHECK(gpuMemcpy(ptr, v.data(), v.size() * sizeof(T), gpuMemcpyHostToDevice)); }
     std::vector<T> download() const {
         std::vector<T> v(count);
