@@ -4,25 +4,25 @@
 # and configures rootful Podman the way it works on these machines (runc, cgroupfs,
 # file events, explicit ulimits: crun and the default ulimits fail here).
 set -euo pipefail
-need=()
-for p in podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl cmake g++ git; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
-fi
+# install_missing [APT OPTION...] -- PACKAGE...: apt-get install of those not installed yet.
+install_missing() {
+  local opts=() need=() p
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  shift
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${opts[@]}" "${need[@]}"
+  fi
+}
+install_missing -- podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl \
+  cmake g++ git
 # The kernels' HIP build for gfx1151: Debian's clang 19 (its clang 15/16 predate gfx1151) with the LLVM tools,
 # lld and compiler-rt it needs, and the HIP 5.2 headers, runtime and device libraries; recommends not needed.
-hip=(clang-19 lld-19 llvm-19 clang-tools-19 libclang-rt-19-dev libamdhip64-dev rocm-device-libs)
-need=()
-for p in "${hip[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
+install_missing --no-install-recommends -- clang-19 lld-19 llvm-19 clang-tools-19 libclang-rt-19-dev libamdhip64-dev \
+  rocm-device-libs
 hard_nofile=$(ulimit -Hn)
 mkdir -p /etc/containers
 cat > /etc/containers/containers.conf <<CONF

@@ -84,7 +84,6 @@ objects=$(find "$build/CMakeFiles" -name '*.cu.o' | sort)
 [ -n "$objects" ] || fail "no HIP objects in $build"
 report=$out/kernels-$arch.txt
 : >"$report"
-total=0 bad=0
 for o in $objects; do
   src=$(basename "$o" .cu.o)
   "$llvm/llvm-objcopy" --dump-section .hip_fatbin="$out/$src.fatbin" "$o" /dev/null
