@@ -52,6 +52,16 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Requests that may wait per backend before 429 (default ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--failure-threshold", paramLabel = "N", defaultValue = "3",
+            description = "Failed requests in a row (timeouts, broken answers) that mark a backend down (default "
+                    + "${DEFAULT-VALUE}); a refused connection marks it down at once.")
+    int failureThreshold;
+
+    @Option(names = "--down-wait", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long a request for a model whose backends are all down waits for one to come back "
+                    + "(default ${DEFAULT-VALUE}); then 503 with Retry-After.")
+    java.time.Duration downWait;
+
     @Option(names = "--memory-budget", paramLabel = "GIB",
             description = "Memory the on-demand models may take together (default: GTT + VRAM of the amdgpu card, "
                     + "else MemTotal less 4 GiB).")
@@ -95,12 +105,13 @@ public final class ProxyCommand implements Callable<Integer> {
             throw ExitException.usage("refusing to listen on " + listen + " without an API key: set " + apiKeyEnv
                     + ", or pass --insecure to do it anyway");
         }
-        if (maxConcurrent < 1 || queue < 0) {
-            throw ExitException.usage("--max-concurrent must be at least 1 and --queue at least 0");
+        if (maxConcurrent < 1 || queue < 0 || failureThreshold < 1 || downWait.isNegative()) {
+            throw ExitException.usage("--max-concurrent and --failure-threshold must be at least 1, --queue and "
+                    + "--down-wait at least 0");
         }
         settings = new ProxyServer.Settings(listen, port >= 0 ? port : registry.proxyPort(), maxBodyMb << 20,
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
-                maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent);
+                maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent, failureThreshold, downWait);
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch cleanedUp = new CountDownLatch(1);
         PrintStream log = context.err();

@@ -38,8 +38,8 @@ final class AccessFilter implements Filter {
             return;
         }
         if (key.length > 0 && !req.path().path().equals("/health") && !authorized(req)) {
-            ProxyServer.sendError(res, 401, "missing or wrong API key: send Authorization: Bearer <key>",
-                    "invalid_request_error", "invalid_api_key");
+            OpenAiError.invalid(401, "missing or wrong API key: send Authorization: Bearer <key>",
+                    "invalid_api_key").send(res);
             return;
         }
         chain.proceed();

@@ -1,101 +1,322 @@
 package systems.onebit.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToIntFunction;
 import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
- * Probes every enabled backend's model list in the background and keeps an immutable snapshot, so a request
- * never waits on a dead backend. A backend that stops answering keeps its last-known models, marked down. Each
- * round first re-reads the registry if its file changed.
+ * The registry's enabled backends and whether each is up, as one immutable snapshot a request reads without waiting.
+ * <ul>
+ *   <li>Live traffic is the first signal: a backend that answers requests is up. One answered request brings a
+ *       backend back; a request that could not connect, or whose fresh connection was reset, marks it down at once;
+ *       other failures (timeouts, garbage) only after {@code failureThreshold} in a row.</li>
+ *   <li>Probes in the background, every interval, on the kind's own paths (toolbox llama-server: {@code /health},
+ *       where 503 means loading; then the model list), also re-read the registry when its file changed. A probe that
+ *       times out while requests are running on the backend, or soon after one was answered, says busy, not dead.</li>
+ *   <li>A backend's slot count is read from llama-server's {@code /props} ({@code total_slots}) when it comes up.</li>
+ * </ul>
+ * A backend that is down keeps its last-known models, so its requests wait for it instead of being refused as unknown.
  */
-public final class BackendMonitor implements AutoCloseable {
+final class BackendMonitor implements Backends, AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(BackendMonitor.class.getName());
 
-    private final RegistryWatch registry;
-    private final HttpClient http;
-    private final Duration timeout;
-    private final AtomicReference<List<LiveBackend>> snapshot = new AtomicReference<>(List.of());
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "1bit-backend-monitor");
-        t.setDaemon(true);
-        return t;
-    });
-
-    public BackendMonitor(RegistryWatch registry, Duration timeout) {
-        this.registry = registry;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    /**
+     * @param probeTimeout     a probe's connect and answer timeout
+     * @param failureThreshold failed requests in a row (timeouts, broken answers) that mark a backend down
+     */
+    public record Settings(Duration probeInterval, Duration probeTimeout, int failureThreshold) {
     }
 
-    /** Probes once (bounded by the timeout), then every {@code interval} in the background. */
-    public BackendMonitor start(Duration interval) {
+    private enum Probe { UP, LOADING, BUSY, DOWN }
+
+    /** What is known of one backend between snapshots; guarded by its own monitor. */
+    private static final class Health {
+        boolean up;
+        List<String> models;
+        int slots;
+        int failures;
+        long lastAnswer;
+        long lastProbe;
+        String why = "not probed yet";
+
+        Health(List<String> models) {
+            this.models = models;
+        }
+    }
+
+    private final RegistryWatch registry;
+    private final UpstreamClient http;
+    private final Settings settings;
+    private final ToIntFunction<String> inFlight;
+    private final Map<String, Health> health = new ConcurrentHashMap<>();
+    private final AtomicReference<List<LiveBackend>> snapshot = new AtomicReference<>(List.of());
+    private final Object changes = new Object();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("1bit-backend-probe").factory());
+
+    BackendMonitor(RegistryWatch registry, UpstreamClient http, Settings settings, ToIntFunction<String> inFlight) {
+        this.registry = registry;
+        this.http = http;
+        this.settings = settings;
+        this.inFlight = inFlight;
+    }
+
+    /** Probes once (bounded by the probe timeout), then every interval in the background. */
+    BackendMonitor start() {
         refresh();
-        scheduler.scheduleWithFixedDelay(this::refresh, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        long every = settings.probeInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 
+    @Override
     public List<LiveBackend> snapshot() {
         return snapshot.get();
     }
 
-    /**
-     * Opens the circuit for a backend that just failed a request: it counts as down (its models fail over to
-     * other backends) until the next probe finds it answering again (the half-open retry).
-     */
-    public void markDown(String name) {
-        snapshot.updateAndGet(list -> list.stream()
-                .map(b -> b.name().equals(name) && b.healthy()
-                        ? new LiveBackend(b.name(), b.url(), b.priority(), b.models(), false) : b)
-                .toList());
+    @Override
+    public String why(String name) {
+        Health h = health.get(name);
+        if (h == null) {
+            return "";
+        }
+        synchronized (h) {
+            return h.up ? "" : h.why;
+        }
+    }
+
+    @Override
+    public void answered(String name) {
+        Health h = health.get(name);
+        if (h == null) {
+            return;
+        }
+        boolean changed;
+        synchronized (h) {
+            h.lastAnswer = System.nanoTime();
+            h.failures = 0;
+            changed = !h.up;
+            h.up = true;
+        }
+        if (changed) {
+            LOG.log(System.Logger.Level.INFO, "backend {0} answers again", name);
+            publish();
+        }
+    }
+
+    /** Down at once when nothing could connect, else after the threshold of failures in a row. */
+    @Override
+    public void failed(String name, UpstreamException.Kind kind, String message) {
+        Health h = health.get(name);
+        if (h == null) {
+            return;
+        }
+        boolean changed = false;
+        synchronized (h) {
+            h.failures++;
+            if (h.up && (kind.dead() || h.failures >= settings.failureThreshold())) {
+                h.up = false;
+                h.why = message;
+                changed = true;
+            }
+        }
+        if (changed) {
+            LOG.log(System.Logger.Level.WARNING, "backend {0} marked down: {1}", name, message);
+            publish();
+        }
+    }
+
+    /** Probes {@code name} meanwhile, at most every quarter second: sooner than the next round. */
+    @Override
+    public void awaitChange(String name, long deadline) throws InterruptedException {
+        List<LiveBackend> before = snapshot.get();
+        Health h = health.get(name);
+        Backend entry = registry.current().backends().stream().filter(b -> b.name().equals(name)).findFirst().orElse(null);
+        while (snapshot.get() == before) {
+            long now = System.nanoTime();
+            if (now >= deadline) {
+                return;
+            }
+            if (h != null && entry != null && claimProbe(h, now, Duration.ofMillis(250))) {
+                apply(entry, h, probe(entry, h));
+                continue;
+            }
+            synchronized (changes) {
+                if (snapshot.get() == before) {
+                    changes.wait(Math.max(1, Math.min(250, (deadline - now) / 1_000_000)));
+                }
+            }
+        }
+    }
+
+    private static boolean claimProbe(Health h, long now, Duration every) {
+        synchronized (h) {
+            if (now - h.lastProbe < every.toNanos()) {
+                return false;
+            }
+            h.lastProbe = now;
+            return true;
+        }
     }
 
     void refresh() {
-        registry.refresh();
-        List<LiveBackend> previous = snapshot.get();
-        List<CompletableFuture<LiveBackend>> probes = new ArrayList<>();
-        for (Backend b : registry.current().backends()) {
-            if (!b.enabled()) {
-                continue;
+        try {
+            registry.refresh();
+            List<Backend> enabled = registry.current().backends().stream().filter(Backend::enabled).toList();
+            health.keySet().retainAll(enabled.stream().map(Backend::name).toList());
+            try (var probes = Executors.newVirtualThreadPerTaskExecutor()) {  // closing waits for every probe
+                for (Backend b : enabled) {
+                    Health h = health.computeIfAbsent(b.name(), n -> new Health(b.models()));
+                    synchronized (h) {
+                        h.lastProbe = System.nanoTime();
+                    }
+                    probes.execute(() -> apply(b, h, probe(b, h)));
+                }
             }
-            URI models = b.url().resolve("/v1/models");
-            List<String> known = previous.stream().filter(p -> p.name().equals(b.name())).findFirst()
-                    .map(LiveBackend::models).orElse(b.models());
-            probes.add(http.sendAsync(HttpRequest.newBuilder(models).timeout(timeout).GET().build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .thenApply(r -> r.statusCode() == 200
-                            ? new LiveBackend(b.name(), b.url(), b.priority(), ids(r.body()), true)
-                            : new LiveBackend(b.name(), b.url(), b.priority(), known, false))
-                    .exceptionally(e -> new LiveBackend(b.name(), b.url(), b.priority(), known, false)));
+            publish();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "probing the backends failed: " + e);
         }
-        snapshot.set(probes.stream().map(CompletableFuture::join).toList());
     }
 
-    private static List<String> ids(String body) {
-        List<String> ids = new ArrayList<>();
+    private void apply(Backend b, Health h, Observation seen) {
+        boolean changed;
+        synchronized (h) {
+            boolean wasUp = h.up;
+            switch (seen.result()) {
+                case UP -> {
+                    h.up = true;
+                    h.failures = 0;
+                    h.models = seen.models();
+                    if (seen.slots() > 0) {
+                        h.slots = seen.slots();
+                    }
+                }
+                case BUSY -> {
+                    // answered recently or serving requests now: the probe waited behind busy slots
+                }
+                case LOADING, DOWN -> {
+                    h.up = false;
+                    h.why = seen.why();
+                }
+            }
+            changed = wasUp != h.up || seen.result() == Probe.UP;
+        }
+        if (changed) {
+            publish();
+        }
+    }
+
+    private record Observation(Probe result, List<String> models, int slots, String why) {
+        static Observation down(String why) {
+            return new Observation(Probe.DOWN, List.of(), 0, why);
+        }
+    }
+
+    private Observation probe(Backend b, Health h) {
+        LiveBackend at = new LiveBackend(b.name(), b.url(), b.priority(), List.of(), false);
         try {
-            for (JsonNode m : JSON.readTree(body).path("data")) {
+            if (b.kind() == BackendKind.TOOLBOX) {
+                try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/health", "")), settings.probeTimeout())) {
+                    r.body().readAllBytes();
+                    if (r.status() == 503) {
+                        return new Observation(Probe.LOADING, List.of(), 0, "loading its model (/health answers 503)");
+                    }
+                }
+            }
+            List<String> models;
+            try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.api("/models", "")), settings.probeTimeout())) {
+                byte[] body = r.body().readAllBytes();
+                if (r.status() != 200) {
+                    return Observation.down("its model list answered " + r.status());
+                }
+                models = ids(body).orElse(null);
+                if (models == null) {
+                    return Observation.down("its model list is not an OpenAI-compatible JSON answer");
+                }
+            }
+            boolean knowsSlots;
+            synchronized (h) {
+                knowsSlots = h.slots > 0 && h.up;
+            }
+            return new Observation(Probe.UP, models, knowsSlots ? 0 : slots(at), "");
+        } catch (UpstreamException e) {
+            if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
+                return new Observation(Probe.BUSY, List.of(), 0, "");
+            }
+            return Observation.down(e.getMessage());
+        } catch (IOException e) {
+            return Observation.down("its answer broke off: " + e.getMessage());
+        }
+    }
+
+    private boolean busy(String name, Health h) {
+        long recent;
+        synchronized (h) {
+            recent = h.lastAnswer;
+        }
+        return inFlight.applyAsInt(name) > 0
+                || (recent != 0 && System.nanoTime() - recent < 2 * settings.probeInterval().toNanos());
+    }
+
+    /** llama-server's slot count from /props; 0 from a backend that has no such path. */
+    private int slots(LiveBackend at) {
+        try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/props", "")), settings.probeTimeout());
+             InputStream in = r.body()) {
+            byte[] body = in.readAllBytes();
+            return r.status() == 200 ? OpenAiError.JSON.readTree(body).path("total_slots").asInt(0) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static Optional<List<String>> ids(byte[] body) {
+        try {
+            JsonNode root = OpenAiError.JSON.readTree(body);
+            if (root == null || !root.path("data").isArray()) {
+                return Optional.empty();
+            }
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : root.path("data")) {
                 if (m.hasNonNull("id")) {
                     ids.add(m.get("id").asText());
                 }
             }
-        } catch (java.io.IOException e) {
-            // a garbled list counts as no models
+            return Optional.of(ids);
+        } catch (IOException e) {
+            return Optional.empty();
         }
-        return ids;
+    }
+
+    private void publish() {
+        List<LiveBackend> list = new ArrayList<>();
+        for (Backend b : registry.current().backends()) {
+            Health h = health.get(b.name());
+            if (!b.enabled() || h == null) {
+                continue;
+            }
+            synchronized (h) {
+                list.add(new LiveBackend(b.name(), b.url(), b.priority(), h.models, h.up, h.slots));
+            }
+        }
+        snapshot.set(List.copyOf(list));
+        synchronized (changes) {
+            changes.notifyAll();
+        }
     }
 
     @Override

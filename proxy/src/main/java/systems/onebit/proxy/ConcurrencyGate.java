@@ -1,22 +1,22 @@
 package systems.onebit.proxy;
 
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Per-backend concurrency limit with a bounded FIFO queue: at most {@code limit} requests run on a backend, at
- * most {@code queue} wait for it in arrival order, and the rest are turned away (429).
+ * Per-backend in-flight limit with a bounded FIFO line: at most {@code limit} requests run on a backend (the limit
+ * can change, e.g. once a backend has said how many slots it has), at most {@code queue} wait in the proxy in
+ * arrival order, and the rest are turned away (429). Waiting here instead of in the backend's accept queue keeps the
+ * backend's HTTP threads free for health probes and quick requests.
  */
 final class ConcurrencyGate {
 
-    private final int limit;
+    private final int defaultLimit;
     private final int queue;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
-
-    private record Lane(Semaphore slots, AtomicInteger waiting) {
-    }
 
     /** Releases the slot when closed. */
     interface Permit extends AutoCloseable {
@@ -24,25 +24,75 @@ final class ConcurrencyGate {
         void close();
     }
 
-    ConcurrencyGate(int limit, int queue) {
-        this.limit = limit;
+    ConcurrencyGate(int defaultLimit, int queue) {
+        this.defaultLimit = defaultLimit;
         this.queue = queue;
     }
 
-    /** A slot on {@code backend}, waiting in line if needed; empty when the line is full. */
-    Optional<Permit> enter(String backend) throws InterruptedException {
-        Lane lane = lanes.computeIfAbsent(backend, b -> new Lane(new Semaphore(limit, true), new AtomicInteger()));
-        if (!lane.slots().tryAcquire()) {
-            if (lane.waiting().incrementAndGet() > queue) {
-                lane.waiting().decrementAndGet();
+    private static final class Lane {
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition turn = lock.newCondition();
+        final ArrayDeque<Object> line = new ArrayDeque<>();
+        volatile int running;
+        int limit;
+    }
+
+    /**
+     * A slot on {@code backend}, waiting in line if needed; empty when the line is full.
+     *
+     * @param limit the backend's own slot count, or 0 for the default
+     */
+    Optional<Permit> enter(String backend, int limit) throws InterruptedException {
+        Lane lane = lanes.computeIfAbsent(backend, b -> new Lane());
+        lane.lock.lock();
+        try {
+            lane.limit = limit > 0 ? limit : defaultLimit;
+            if (lane.line.isEmpty() && lane.running < lane.limit) {
+                lane.running++;
+                return Optional.of(permit(lane));
+            }
+            if (lane.line.size() >= queue) {
                 return Optional.empty();
             }
+            Object ticket = new Object();
+            lane.line.addLast(ticket);
             try {
-                lane.slots().acquire();
-            } finally {
-                lane.waiting().decrementAndGet();
+                while (lane.line.peekFirst() != ticket || lane.running >= lane.limit) {
+                    lane.turn.await();
+                }
+            } catch (InterruptedException e) {
+                lane.line.remove(ticket);
+                lane.turn.signalAll();
+                throw e;
             }
+            lane.line.removeFirst();
+            lane.running++;
+            lane.turn.signalAll();  // the next in line may fit too
+            return Optional.of(permit(lane));
+        } finally {
+            lane.lock.unlock();
         }
-        return Optional.of(lane.slots()::release);
+    }
+
+    /** Requests running on {@code backend} now. */
+    int inFlight(String backend) {
+        Lane lane = lanes.get(backend);
+        return lane == null ? 0 : lane.running;
+    }
+
+    private static Permit permit(Lane lane) {
+        boolean[] released = {false};
+        return () -> {
+            lane.lock.lock();
+            try {
+                if (!released[0]) {
+                    released[0] = true;
+                    lane.running--;
+                    lane.turn.signalAll();
+                }
+            } finally {
+                lane.lock.unlock();
+            }
+        };
     }
 }

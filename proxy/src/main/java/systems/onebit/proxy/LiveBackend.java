@@ -5,10 +5,46 @@ import java.util.List;
 
 /**
  * A backend as the proxy sees it right now: where it is, its registry priority, the models it listed at the last
- * probe, and whether that probe succeeded.
+ * probe, whether it counts as up, and how many requests it serves at once (its own slot count, 0 when it does not
+ * say).
  */
-public record LiveBackend(String name, URI url, int priority, List<String> models, boolean healthy) {
+public record LiveBackend(String name, URI url, int priority, List<String> models, boolean healthy, int slots) {
     public LiveBackend {
         models = List.copyOf(models);
+    }
+
+    public LiveBackend(String name, URI url, int priority, List<String> models, boolean healthy) {
+        this(name, url, priority, models, healthy, 0);
+    }
+
+    LiveBackend withHealth(boolean value) {
+        return new LiveBackend(name, url, priority, models, value, slots);
+    }
+
+    /**
+     * Where an OpenAI path ({@code /chat/completions}) goes: appended to the URL's own path when that ends in
+     * {@code /v1} ({@code http://host/openai/v1}), else under {@code /v1} of the URL's path.
+     */
+    URI api(String rest, String rawQuery) {
+        String base = trimmed(url.getRawPath());
+        String path = (base.endsWith("/v1") ? base : base + "/v1") + rest;
+        return url.resolve(path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+    }
+
+    /** A server path ({@code /health}, {@code /props}) beside the API: the URL's path without a trailing /v1. */
+    URI root(String path, String rawQuery) {
+        String base = trimmed(url.getRawPath());
+        if (base.endsWith("/v1")) {
+            base = base.substring(0, base.length() - 3);
+        }
+        return url.resolve(base + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+    }
+
+    private static String trimmed(String path) {
+        String p = path == null ? "" : path;
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
     }
 }

@@ -1,5 +1,6 @@
 package systems.onebit.proxy;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +32,8 @@ public final class Router {
         record Load(String model) implements Decision {
         }
 
-        /** The model's backends (or every backend) are down: 503. */
-        record Unavailable(String message) implements Decision {
+        /** The model's backends (or every backend) are down: wait for {@code backend} to come back (bounded), then 503. */
+        record Unavailable(String message, String backend) implements Decision {
         }
     }
 
@@ -65,7 +66,9 @@ public final class Router {
                     .filter(b -> b.name().equals(defaultBackend) && b.healthy()).findFirst()
                     .or(() -> ordered.stream().filter(LiveBackend::healthy).findFirst());
             return target.<Decision>map(b -> new Decision.Forward(b, b.models().isEmpty() ? "" : b.models().getFirst()))
-                    .orElse(new Decision.Unavailable("no backend is up to serve a request that names no model"));
+                    .orElse(new Decision.Unavailable("no backend is up to serve a request that names no model",
+                            ordered.stream().filter(b -> b.name().equals(defaultBackend)).findFirst()
+                                    .or(() -> ordered.stream().findFirst()).map(LiveBackend::name).orElse("")));
         }
         String model = aliases.getOrDefault(requested.get(), requested.get());
         Optional<LiveBackend> healthy = ordered.stream()
@@ -76,10 +79,11 @@ public final class Router {
         if (onDemand.contains(model)) {
             return new Decision.Load(model);
         }
-        if (ordered.stream().anyMatch(b -> b.models().contains(model))) {
-            return new Decision.Unavailable("the backend serving model '" + model + "' is down");
+        Optional<LiveBackend> down = ordered.stream().filter(b -> b.models().contains(model)).findFirst();
+        if (down.isPresent()) {
+            return new Decision.Unavailable("the backend serving model '" + model + "' is down", down.get().name());
         }
-        List<String> available = new java.util.ArrayList<>(available(backends));
+        List<String> available = new ArrayList<>(available(backends));
         onDemand.stream().sorted().filter(m -> !available.contains(m)).forEach(available::add);
         return new Decision.UnknownModel(requested.get(), available);
     }

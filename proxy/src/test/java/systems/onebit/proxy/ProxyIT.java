@@ -169,7 +169,7 @@ class ProxyIT {
         Registry initial = store.read();
         try (ProxyServer reloading = ProxyServer.start(RegistryWatch.of(store), new ProxyServer.Settings("127.0.0.1", 0,
                 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(200), "", List.of(), 8, 64,
-                Duration.ofMinutes(1), false),
+                Duration.ofMinutes(1), false, 3, Duration.ofSeconds(10)),
                 new Observer(line -> { }))) {
             URI at = URI.create("http://127.0.0.1:" + reloading.port() + "/v1/models");
             assertThat(ids(at)).containsExactly("alpha");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -15,6 +14,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.registry.Registry;
 
 /**
- * The proxy's HTTP layer on Helidon's test server, set up through the same {@link ProxyServer#routing} production
+ * The proxy's HTTP layer on Helidon's test server, set up through the same {@link ProxyRoutes} production
  * uses, over a fixed backend snapshot: everything decided before a request is forwarded (listing, routing errors,
  * limits, access control). Forwarding itself is tested against real llama-servers (ProxyIT and the other ITs).
  */
@@ -46,10 +46,11 @@ class ProxyRoutingTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder rules) {
+        // A request for a model whose backend is down waits up to half a second for it, then gets its 503.
         ProxyServer.Settings settings = ProxyServer.Settings.defaults(REGISTRY).withMaxBodyBytes(1024)
-                .withAccess("sesame", List.of("http://localhost:3000"));
-        ProxyServer.routing(rules, () -> BACKENDS, name -> { }, () -> REGISTRY, settings, WebClient.builder().build(),
-                new Observer(line -> { }), ModelScheduler.none());
+                .withAccess("sesame", List.of("http://localhost:3000")).withHealth(3, Duration.ofMillis(500));
+        ProxyServer.routes(Backends.fixed(BACKENDS), () -> REGISTRY, settings, new Observer(line -> { }),
+                ModelScheduler.none(), new ConcurrencyGate(8, 8), ProxyServer.upstream(settings)).register(rules);
     }
 
     private HttpClientResponse post(String path, String body) {

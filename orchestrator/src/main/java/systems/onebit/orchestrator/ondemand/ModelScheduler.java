@@ -34,7 +34,7 @@ import systems.onebit.orchestrator.registry.ModelEntry;
  * All state is guarded by one lock; starts and stops run on their own threads, so a client that goes away does not
  * cancel a start that other clients wait for.
  */
-public final class ModelScheduler implements AutoCloseable {
+public final class ModelScheduler implements OnDemandModels {
 
     private static final System.Logger LOG = System.getLogger(ModelScheduler.class.getName());
 
@@ -164,6 +164,7 @@ public final class ModelScheduler implements AutoCloseable {
      * second backend for a model that is about to be taken over. Call it only once this proxy holds its port: a
      * second proxy that cannot listen must not take the first one's models.
      */
+    @Override
     public ModelScheduler start() {
         if (!starting.compareAndSet(false, true)) {
             return this;
@@ -213,12 +214,13 @@ public final class ModelScheduler implements AutoCloseable {
         return find(alias).isPresent();
     }
 
+    @Override
     public List<String> aliases() {
         return registered.get().stream().map(ModelEntry::alias).toList();
     }
 
     /** A request's hold on a ready backend: close it when the response is done. */
-    public final class Lease implements AutoCloseable {
+    public final class Lease implements OnDemandModels.Lease {
         private final Slot slot;
         private final RunningModel running;
         private boolean closed;
@@ -228,14 +230,21 @@ public final class ModelScheduler implements AutoCloseable {
             this.running = running;
         }
 
+        @Override
         public RunningModel backend() {
             return running;
+        }
+
+        @Override
+        public int slots() {
+            return slot.entry.parallel();
         }
 
         /**
          * The request failed before it sent anything to its client: checks the backend at once, and if it is dead
          * starts its restart, so that a retried {@link #acquire} waits for the new one.
          */
+        @Override
         public void failed() {
             if (!runner.alive(running, Duration.ofSeconds(2))) {
                 crashed(slot, running);
@@ -262,6 +271,7 @@ public final class ModelScheduler implements AutoCloseable {
      * @throws OrchestratorException NOT_FOUND for an unregistered model, PRECONDITION when it cannot fit or failed
      *                               to start, TIMEOUT after the start timeout
      */
+    @Override
     public Lease acquire(String alias, Runnable waiting) {
         long begin = System.nanoTime();
         long deadline = begin + settings.startTimeout().toNanos();
@@ -573,6 +583,7 @@ public final class ModelScheduler implements AutoCloseable {
     }
 
     /** Unloads {@code alias} (or every model when empty), pinned ones included; returns the models unloaded. */
+    @Override
     public List<String> unload(Optional<String> alias) {
         List<Slot> chosen = new ArrayList<>();
         locked(() -> {
@@ -605,6 +616,7 @@ public final class ModelScheduler implements AutoCloseable {
     }
 
     /** The models held now, in load order. */
+    @Override
     public List<LoadedModel> running() {
         return locked(() -> {
             long now = System.nanoTime();
@@ -616,15 +628,18 @@ public final class ModelScheduler implements AutoCloseable {
     }
 
     /** Models loaded since the proxy started (restarts after a crash not included). */
+    @Override
     public long loads() {
         return loads.get();
     }
 
     /** Models unloaded to make room for another. */
+    @Override
     public long evictions() {
         return evictions.get();
     }
 
+    @Override
     public long budgetBytes() {
         return settings.budgetBytes();
     }

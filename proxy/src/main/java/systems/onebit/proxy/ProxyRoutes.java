@@ -1,0 +1,236 @@
+package systems.onebit.proxy;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.ondemand.LoadedModel;
+import systems.onebit.orchestrator.ondemand.OnDemandModels;
+import systems.onebit.orchestrator.registry.Registry;
+
+/**
+ * The proxy's routes over a view of its backends; production and tests ({@code @SetUpRoute}) register the same ones.
+ * <ul>
+ *   <li>{@code /v1}, {@code /api/v1}, {@code /api/v0}: the OpenAI API, models listed as the union, every other path
+ *       forwarded by its model.</li>
+ *   <li>{@code /llama/PATH}: llama-server's own endpoints ({@code /props}, {@code /slots}, {@code /tokenize},
+ *       {@code /detokenize}, {@code /apply-template}, {@code /infill}, {@code /completion}, {@code /metrics}) of the
+ *       backend serving {@code model} (the body's, or {@code ?model=}), else of the default backend.</li>
+ *   <li>{@code /health}, {@code /metrics}, {@code /running}, {@code /unload}: the proxy's own.</li>
+ * </ul>
+ */
+public final class ProxyRoutes {
+
+    static final List<String> PREFIXES = List.of("/v1", "/api/v1", "/api/v0");
+    /** Request headers passed on to a backend; hop-by-hop and the client's credentials are not. */
+    private static final Set<String> FORWARDED_HEADERS = Set.of("content-type", "accept", "openai-beta",
+            "anthropic-version", "x-request-id");
+
+    private final Supplier<List<LiveBackend>> backends;
+    private final Supplier<Registry> registry;
+    private final ProxyServer.Settings settings;
+    private final Observer observer;
+    private final OnDemandModels models;
+    private final Forwarder forwarder;
+
+    ProxyRoutes(Supplier<List<LiveBackend>> backends, Supplier<Registry> registry, ProxyServer.Settings settings,
+                Observer observer, OnDemandModels models, Forwarder forwarder) {
+        this.backends = backends;
+        this.registry = registry;
+        this.settings = settings;
+        this.observer = observer;
+        this.models = models;
+        this.forwarder = forwarder;
+    }
+
+    public void register(HttpRouting.Builder rules) {
+        rules.addFilter(new ConnectionCloseFilter());
+        rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
+        read(rules, "/health", (req, res) -> health(res));
+        read(rules, "/metrics", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            res.send(observer.prometheus().getBytes(StandardCharsets.UTF_8));
+        });
+        for (String prefix : List.of("", "/v1", "/api/v1", "/api/v0")) {
+            read(rules, prefix + "/running", (req, res) -> running(res));
+            rules.post(prefix + "/unload", this::unload);
+        }
+        for (String prefix : PREFIXES) {
+            read(rules, prefix + "/models", (req, res) -> listModels(res));
+            read(rules, prefix + "/models/*", (req, res) -> getModel(res, req.path().rawPath().substring(prefix.length() + 8)));
+            rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, false));
+        }
+        rules.any("/llama/*", (req, res) -> forward(req, res, "/llama", true));
+    }
+
+    /** GET, and HEAD answered like it without the body. */
+    private static void read(HttpRouting.Builder rules, String path, Handler handler) {
+        rules.route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.create(path), handler);
+    }
+
+    private void forward(ServerRequest req, ServerResponse res, String prefix, boolean serverPath) {
+        Exchange exchange = new Exchange(req.prologue().method().text(), req.path().rawPath(), System.nanoTime());
+        try {
+            RequestBody body;
+            try {
+                body = RequestBody.read(req, settings.maxBodyBytes());
+            } catch (RequestBody.Refused e) {
+                exchange.status = e.error().status();
+                e.error().send(res);
+                return;
+            }
+            List<Map.Entry<String, String>> headers = new ArrayList<>(4);
+            req.headers().forEach(h -> {
+                if (FORWARDED_HEADERS.contains(h.name().toLowerCase(Locale.ROOT))) {
+                    headers.add(Map.entry(h.name(), h.get()));
+                }
+            });
+            String rest = req.path().rawPath().substring(prefix.length());
+            try (ClientSink sink = new ClientSink(res, exchange, body.stream())) {
+                forwarder.forward(new Forwarder.Call(req.prologue().method().text(), rest, req.query().rawValue(),
+                        serverPath, headers, body), sink);
+            }
+        } finally {
+            observer.request(exchange.method, exchange.path, exchange.model, exchange.backend, exchange.status,
+                    exchange.firstByte, System.nanoTime() - exchange.start, exchange.bytes);
+        }
+    }
+
+    private void health(ServerResponse res) {
+        ObjectNode doc = OpenAiError.JSON.createObjectNode();
+        doc.put("status", "ok");
+        ArrayNode list = doc.putArray("backends");
+        for (LiveBackend b : Router.ordered(backends.get())) {
+            ObjectNode node = list.addObject();
+            node.put("name", b.name());
+            node.put("url", b.url().toString());
+            node.put("healthy", b.healthy());
+            if (b.slots() > 0) {
+                node.put("slots", b.slots());
+            }
+            b.models().forEach(node.withArray("models")::add);
+        }
+        OpenAiError.sendJson(res, 200, doc);
+    }
+
+    private static ObjectNode modelEntry(String id, String owner) {
+        ObjectNode m = OpenAiError.JSON.createObjectNode();
+        m.put("id", id);
+        m.put("object", "model");
+        m.put("created", 0);
+        m.put("owned_by", owner);
+        return m;
+    }
+
+    /** GET /running: the models loaded on demand, the budget, and what they hold of it. */
+    private void running(ServerResponse res) {
+        ObjectNode doc = OpenAiError.JSON.createObjectNode();
+        List<LoadedModel> loaded = models.running();
+        doc.put("budgetBytes", models.budgetBytes());
+        doc.put("usedBytes", loaded.stream().mapToLong(LoadedModel::memoryBytes).sum());
+        doc.put("loads", models.loads());
+        doc.put("evictions", models.evictions());
+        ArrayNode list = doc.putArray("running");
+        for (LoadedModel m : loaded) {
+            ObjectNode node = list.addObject();
+            node.put("model", m.alias());
+            node.put("state", m.state());
+            node.put("backend", m.container());
+            node.put("url", m.url());
+            node.put("memoryBytes", m.memoryBytes());
+            node.put("pinned", m.pinned());
+            node.put("inFlight", m.inFlight());
+            node.put("idleSeconds", m.idle().toMillis() / 1000.0);
+            node.put("loadMillis", m.loadTime().toMillis());
+            node.put("restarts", m.restarts());
+        }
+        OpenAiError.sendJson(res, 200, doc);
+    }
+
+    /** POST /unload: every model, or the one named by {"model": ...} (or ?model=); answers with those unloaded. */
+    private void unload(ServerRequest req, ServerResponse res) {
+        Optional<String> model = req.query().first("model").asOptional();
+        try {
+            if (model.isEmpty()) {
+                model = RequestBody.read(req, 1 << 16).model();
+            }
+            List<String> unloaded = models.unload(model);
+            ObjectNode doc = OpenAiError.JSON.createObjectNode();
+            doc.put("status", "ok");
+            unloaded.forEach(doc.putArray("unloaded")::add);
+            OpenAiError.sendJson(res, 200, doc);
+        } catch (OrchestratorException e) {
+            OpenAiError.invalid(404, e.getMessage(), "model_not_found").send(res);
+        } catch (RequestBody.Refused e) {
+            OpenAiError.invalid(400, "the body must be a JSON object such as {\"model\": \"NAME\"}: " + e.getMessage(),
+                    "invalid_json").send(res);
+        }
+    }
+
+    private void listModels(ServerResponse res) {
+        List<LiveBackend> live = backends.get();
+        ObjectNode doc = OpenAiError.JSON.createObjectNode();
+        doc.put("object", "list");
+        ArrayNode data = doc.putArray("data");
+        Set<String> seen = new LinkedHashSet<>();
+        for (LiveBackend b : Router.ordered(live)) {
+            if (b.healthy()) {
+                for (String id : b.models()) {
+                    if (seen.add(id)) {
+                        data.add(modelEntry(id, b.name()));
+                    }
+                }
+            }
+        }
+        // Registered models are listed whether loaded or not: asking for one loads it.
+        for (String alias : models.aliases()) {
+            if (seen.add(alias)) {
+                data.add(modelEntry(alias, "1bit-on-demand"));
+            }
+        }
+        // Aliases whose model is served, listed under the backend that serves it.
+        new TreeMap<>(registry.get().aliases()).forEach((alias, model) -> {
+            if (!seen.contains(alias) && Router.route(Optional.of(model), live, Map.of(), "")
+                    instanceof Router.Decision.Forward f) {
+                seen.add(alias);
+                data.add(modelEntry(alias, f.backend().name()));
+            }
+        });
+        OpenAiError.sendJson(res, 200, doc);
+    }
+
+    /** GET /v1/models/ID, where ID may hold '/' and ':' (Hugging Face names, Ollama tags), raw or percent-encoded. */
+    private void getModel(ServerResponse res, String rawId) {
+        String id = URLDecoder.decode(rawId.replace("+", "%2B"), StandardCharsets.UTF_8);
+        List<LiveBackend> live = backends.get();
+        for (LiveBackend b : Router.ordered(live)) {
+            if (b.healthy() && b.models().contains(id)) {
+                OpenAiError.sendJson(res, 200, modelEntry(id, b.name()));
+                return;
+            }
+        }
+        if (models.aliases().contains(id)) {
+            OpenAiError.sendJson(res, 200, modelEntry(id, "1bit-on-demand"));
+            return;
+        }
+        OpenAiError.invalid(404, "model '" + id + "' is not served here; available: "
+                + String.join(", ", Router.available(live)), "model_not_found").send(res);
+    }
+}

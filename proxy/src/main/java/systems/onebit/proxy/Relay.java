@@ -1,0 +1,170 @@
+package systems.onebit.proxy;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Writes a backend's answer to the client: a sized answer in one write, an event stream chunk by chunk as it comes,
+ * into a fresh response or into a stream already open. Says how it ended, so the forwarder can count a backend
+ * that broke off.
+ */
+final class Relay {
+
+    /** How a relay ended. */
+    enum Outcome { COMPLETE, UPSTREAM_BROKE, UPSTREAM_STALLED, CLIENT_GONE }
+
+    private final Observer observer;
+    private final Duration idleTimeout;
+    private final boolean reasoningAsContent;
+
+    Relay(Observer observer, Duration idleTimeout, boolean reasoningAsContent) {
+        this.observer = observer;
+        this.idleTimeout = idleTimeout;
+        this.reasoningAsContent = reasoningAsContent;
+    }
+
+    /** Relays {@code answer} from {@code backend}, then closes it (pooling its connection when read to the end). */
+    Outcome relay(UpstreamResponse answer, ClientSink sink, String backend, boolean head) {
+        Exchange exchange = sink.exchange();
+        exchange.firstByte = System.nanoTime() - exchange.start;
+        exchange.status = answer.status();
+        try (answer) {
+            if (sink.streaming()) {
+                return intoOpenStream(answer, sink, backend);
+            }
+            ServerResponse res = sink.response();
+            res.status(answer.status());
+            res.header(HeaderNames.CONTENT_TYPE, answer.contentType());
+            res.header("X-1bit-Backend", backend);
+            answer.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
+            if (head) {
+                answer.contentLength().ifPresent(n -> res.header(HeaderNames.CONTENT_LENGTH, Long.toString(n)));
+                res.send();
+                return Outcome.COMPLETE;
+            }
+            boolean sse = answer.eventStream();
+            if (sse) {
+                res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                return pumpOnPlatformThread(answer, res, exchange, backend);
+            }
+            if (answer.contentLength().isPresent() || (reasoningAsContent && answer.contentType().startsWith("application/json"))) {
+                return whole(answer, res, exchange, backend);
+            }
+            try (OutputStream out = res.outputStream()) {
+                return pump(answer.body(), out, exchange, backend, false);
+            } catch (IOException | RuntimeException e) {
+                return Outcome.CLIENT_GONE;
+            }
+        }
+    }
+
+    /** A sized answer goes out in one write, with its length. */
+    private Outcome whole(UpstreamResponse answer, ServerResponse res, Exchange exchange, String backend) {
+        byte[] body;
+        try (InputStream in = answer.body()) {
+            body = in.readAllBytes();
+        } catch (IOException e) {
+            exchange.status = 502;
+            OpenAiError.server(502, "backend '" + backend + "' broke off its answer: " + e.getMessage(), "upstream_error")
+                    .send(res);
+            return e instanceof SocketTimeoutException ? Outcome.UPSTREAM_STALLED : Outcome.UPSTREAM_BROKE;
+        }
+        if (reasoningAsContent && answer.contentType().startsWith("application/json")) {
+            body = ReasoningCompat.json(body);
+        }
+        exchange.bytes = body.length;
+        observer.scan(backend, exchange.model, body, body.length);
+        try {
+            res.send(body);
+            return Outcome.COMPLETE;
+        } catch (RuntimeException e) {
+            return Outcome.CLIENT_GONE;
+        }
+    }
+
+    /**
+     * A token stream is relayed on a platform thread: each upstream read then wakes this one thread, where a virtual
+     * thread is woken through the poller and a carrier (two hand-offs per token). Measured here: one stream of a
+     * fast model 94 % of direct tokens/s against 77-82 % on the request's virtual thread.
+     */
+    private Outcome pumpOnPlatformThread(UpstreamResponse answer, ServerResponse res, Exchange exchange, String backend) {
+        Outcome[] outcome = {Outcome.CLIENT_GONE};
+        Thread pump = Thread.ofPlatform().daemon().name("1bit-stream").start(() -> {
+            try (OutputStream out = reasoningAsContent ? ReasoningCompat.events(res.outputStream()) : res.outputStream()) {
+                outcome[0] = pump(answer.body(), out, exchange, backend, true);
+            } catch (IOException | RuntimeException e) {
+                // the client went away while the stream was being closed
+            }
+        });
+        try {
+            pump.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pump.interrupt();
+        }
+        return outcome[0];
+    }
+
+    private Outcome intoOpenStream(UpstreamResponse answer, ClientSink sink, String backend) {
+        Exchange exchange = sink.exchange();
+        if (answer.status() >= 400) {
+            String text;
+            try (InputStream in = answer.body()) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                text = "";
+            }
+            sink.event(text.startsWith("{\"error\"") ? ("data: " + text + "\n\n").getBytes(StandardCharsets.UTF_8)
+                    : OpenAiError.server(answer.status(), "backend '" + backend + "' answered " + answer.status() + ": "
+                    + text, "upstream_error").event());
+            return Outcome.COMPLETE;
+        }
+        return pump(answer.body(), sink.stream(), exchange, backend, true);
+    }
+
+    /**
+     * Copies the body chunk by chunk, flushing each (a token must not wait for a buffer to fill). A backend that breaks
+     * off or stalls ends an event stream ({@code events}) with an error event; a client that goes away ends it quietly.
+     */
+    private Outcome pump(InputStream in, OutputStream out, Exchange exchange, String backend, boolean events) {
+        byte[] buffer = new byte[16 * 1024];
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                boolean stalled = e instanceof SocketTimeoutException;
+                OpenAiError error = stalled
+                        ? OpenAiError.server(504, "backend '" + backend + "' sent nothing for " + idleTimeout.toSeconds()
+                        + " s", "upstream_idle_timeout")
+                        : OpenAiError.server(502, "backend '" + backend + "' closed the stream", "upstream_error");
+                if (events) {
+                    try {
+                        out.write(error.event());
+                        out.flush();
+                    } catch (IOException | RuntimeException ignored) {
+                        // the client is gone too
+                    }
+                }
+                return stalled ? Outcome.UPSTREAM_STALLED : Outcome.UPSTREAM_BROKE;
+            }
+            if (n < 0) {
+                return Outcome.COMPLETE;
+            }
+            try {
+                out.write(buffer, 0, n);
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                return Outcome.CLIENT_GONE;  // closing the upstream body unpooled cancels the backend's generation
+            }
+            exchange.bytes += n;
+            observer.scan(backend, exchange.model, buffer, n);
+        }
+    }
+}
