@@ -48,6 +48,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
         boolean up;
         List<String> models;
         int slots;
+        boolean propsRead;
         int failures;
         long lastAnswer;
         long lastProbe;
@@ -202,8 +203,9 @@ final class BackendMonitor implements Backends, AutoCloseable {
                     h.up = true;
                     h.failures = 0;
                     h.models = seen.models();
-                    if (seen.slots() > 0) {
+                    if (seen.slots() >= 0) {
                         h.slots = seen.slots();
+                        h.propsRead = true;
                     }
                 }
                 case BUSY -> {
@@ -211,6 +213,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
                 }
                 case LOADING, DOWN -> {
                     h.up = false;
+                    h.propsRead = false;  // a backend that comes back may be another build, with other slots
                     h.why = seen.why();
                 }
             }
@@ -221,6 +224,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
     }
 
+    /** @param slots the backend's slot count when it was asked (0: it does not say), -1 when not asked */
     private record Observation(Probe result, List<String> models, int slots, String why) {
         static Observation down(String why) {
             return new Observation(Probe.DOWN, List.of(), 0, why);
@@ -251,9 +255,9 @@ final class BackendMonitor implements Backends, AutoCloseable {
             }
             boolean knowsSlots;
             synchronized (h) {
-                knowsSlots = h.slots > 0 && h.up;
+                knowsSlots = h.propsRead && h.up;
             }
-            return new Observation(Probe.UP, models, knowsSlots ? 0 : slots(at), "");
+            return new Observation(Probe.UP, models, knowsSlots ? -1 : slots(at), "");
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
                 return new Observation(Probe.BUSY, List.of(), 0, "");
