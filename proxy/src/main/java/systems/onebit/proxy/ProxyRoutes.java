@@ -1,11 +1,12 @@
 package systems.onebit.proxy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.ondemand.LoadedModel;
@@ -63,26 +65,46 @@ public final class ProxyRoutes {
     public void register(HttpRouting.Builder rules) {
         rules.addFilter(new ConnectionCloseFilter());
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
-        read(rules, "/health", (req, res) -> health(res));
-        read(rules, "/metrics", (req, res) -> {
-            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            res.send(observer.prometheus().getBytes(StandardCharsets.UTF_8));
-        });
+        read(rules, "/health", req -> json(200, health()));
+        read(rules, "/metrics", req -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
+                observer.prometheus().getBytes(StandardCharsets.UTF_8)));
         for (String prefix : List.of("", "/v1", "/api/v1", "/api/v0")) {
-            read(rules, prefix + "/running", (req, res) -> running(res));
+            read(rules, prefix + "/running", req -> json(200, running()));
             rules.post(prefix + "/unload", this::unload);
         }
         for (String prefix : PREFIXES) {
-            read(rules, prefix + "/models", (req, res) -> listModels(res));
-            read(rules, prefix + "/models/*", (req, res) -> getModel(res, req.path().rawPath().substring(prefix.length() + 8)));
+            read(rules, prefix + "/models", req -> json(200, listModels()));
+            read(rules, prefix + "/models/*", req -> getModel(req.path().rawPath().substring(prefix.length() + 8)));
             rules.any(prefix + "/*", (req, res) -> forward(req, res, prefix, false));
         }
         rules.any("/llama/*", (req, res) -> forward(req, res, "/llama", true));
     }
 
-    /** GET, and HEAD answered like it without the body. */
-    private static void read(HttpRouting.Builder rules, String path, Handler handler) {
-        rules.route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.create(path), handler);
+    /** A whole answer of a read-only route. */
+    private record Reply(int status, String contentType, byte[] body) {
+    }
+
+    private static Reply json(int status, JsonNode doc) {
+        try {
+            return new Reply(status, "application/json", OpenAiError.JSON.writeValueAsBytes(doc));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET, and HEAD answered like it without the body (Helidon would send the body to a HEAD request too). */
+    private static void read(HttpRouting.Builder rules, String path, Function<ServerRequest, Reply> route) {
+        rules.route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.create(path), (req, res) -> {
+            Reply reply = route.apply(req);
+            res.status(reply.status());
+            res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+            if (req.prologue().method() == Method.HEAD) {
+                res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(reply.body().length));
+                res.send();
+            } else {
+                res.send(reply.body());
+            }
+        });
     }
 
     private void forward(ServerRequest req, ServerResponse res, String prefix, boolean serverPath) {
@@ -113,7 +135,7 @@ public final class ProxyRoutes {
         }
     }
 
-    private void health(ServerResponse res) {
+    private ObjectNode health() {
         ObjectNode doc = OpenAiError.JSON.createObjectNode();
         doc.put("status", "ok");
         ArrayNode list = doc.putArray("backends");
@@ -127,7 +149,7 @@ public final class ProxyRoutes {
             }
             b.models().forEach(node.withArray("models")::add);
         }
-        OpenAiError.sendJson(res, 200, doc);
+        return doc;
     }
 
     private static ObjectNode modelEntry(String id, String owner) {
@@ -140,7 +162,7 @@ public final class ProxyRoutes {
     }
 
     /** GET /running: the models loaded on demand, the budget, and what they hold of it. */
-    private void running(ServerResponse res) {
+    private ObjectNode running() {
         ObjectNode doc = OpenAiError.JSON.createObjectNode();
         List<LoadedModel> loaded = models.running();
         doc.put("budgetBytes", models.budgetBytes());
@@ -161,7 +183,7 @@ public final class ProxyRoutes {
             node.put("loadMillis", m.loadTime().toMillis());
             node.put("restarts", m.restarts());
         }
-        OpenAiError.sendJson(res, 200, doc);
+        return doc;
     }
 
     /** POST /unload: every model, or the one named by {"model": ...} (or ?model=); answers with those unloaded. */
@@ -184,7 +206,7 @@ public final class ProxyRoutes {
         }
     }
 
-    private void listModels(ServerResponse res) {
+    private ObjectNode listModels() {
         List<LiveBackend> live = backends.get();
         ObjectNode doc = OpenAiError.JSON.createObjectNode();
         doc.put("object", "list");
@@ -213,24 +235,22 @@ public final class ProxyRoutes {
                 data.add(modelEntry(alias, f.backend().name()));
             }
         });
-        OpenAiError.sendJson(res, 200, doc);
+        return doc;
     }
 
     /** GET /v1/models/ID, where ID may hold '/' and ':' (Hugging Face names, Ollama tags), raw or percent-encoded. */
-    private void getModel(ServerResponse res, String rawId) {
+    private Reply getModel(String rawId) {
         String id = URLDecoder.decode(rawId.replace("+", "%2B"), StandardCharsets.UTF_8);
         List<LiveBackend> live = backends.get();
         for (LiveBackend b : Router.ordered(live)) {
             if (b.healthy() && b.models().contains(id)) {
-                OpenAiError.sendJson(res, 200, modelEntry(id, b.name()));
-                return;
+                return json(200, modelEntry(id, b.name()));
             }
         }
         if (models.aliases().contains(id)) {
-            OpenAiError.sendJson(res, 200, modelEntry(id, "1bit-on-demand"));
-            return;
+            return json(200, modelEntry(id, "1bit-on-demand"));
         }
-        OpenAiError.invalid(404, "model '" + id + "' is not served here; available: "
-                + String.join(", ", Router.available(live)), "model_not_found").send(res);
+        return json(404, OpenAiError.invalid(404, "model '" + id + "' is not served here; available: "
+                + String.join(", ", Router.available(live)), "model_not_found").json());
     }
 }

@@ -33,7 +33,8 @@ class ProxyRoutingTest {
     private static final List<LiveBackend> BACKENDS = List.of(
             new LiveBackend("gpu", URI.create("http://127.0.0.1:9"), 100, List.of("qwen3", "shared"), true),
             new LiveBackend("npu", URI.create("http://127.0.0.1:9"), 200, List.of("llama3.2-1b", "shared"), true),
-            new LiveBackend("old", URI.create("http://127.0.0.1:9"), 50, List.of("gone"), false));
+            new LiveBackend("old", URI.create("http://127.0.0.1:9"), 50, List.of("gone"), false),
+            new LiveBackend("hf", URI.create("http://127.0.0.1:9/openai/v1"), 300, List.of("unsloth/Qwen3-8B-GGUF:Q4_K_M"), true));
     private static final Registry REGISTRY = new Registry("127.0.0.1", 0, "gpu", List.of(), Map.of("fast", "qwen3"));
 
     private final Http1Client client;
@@ -60,13 +61,14 @@ class ProxyRoutingTest {
 
     private String get(String path) {
         try (HttpClientResponse res = client.get(path).header(HeaderNames.AUTHORIZATION, "Bearer sesame").request()) {
-            assertThat(res.status()).isEqualTo(Status.OK_200);
-            return res.as(String.class);
+            String body = res.as(String.class);
+            assertThat(res.status()).as(body).isEqualTo(Status.OK_200);
+            return body;
         }
     }
 
     @Test
-    void modelsAreTheUnionOfHealthyBackendsInPriorityOrderWithAliases() {
+    void modelsAreTheUnionOfHealthyBackendsInPriorityOrderWithAliases() throws Exception {
         for (String prefix : List.of("/v1", "/api/v1", "/api/v0")) {
             String body = get(prefix + "/models");
             assertThat(body).contains("\"id\":\"qwen3\",\"object\":\"model\",\"created\":0,\"owned_by\":\"gpu\"")
@@ -76,6 +78,50 @@ class ProxyRoutingTest {
             assertThat(body.indexOf("\"qwen3\"")).isLessThan(body.indexOf("\"llama3.2-1b\""));
         }
         assertThat(get("/v1/models/llama3.2-1b")).contains("\"owned_by\":\"npu\"");
+        // Ids with '/' and ':' (Hugging Face repos with a quant tag), raw or percent-encoded.
+        assertThat(get("/v1/models/unsloth/Qwen3-8B-GGUF:Q4_K_M")).contains("\"id\":\"unsloth/Qwen3-8B-GGUF:Q4_K_M\"");
+        java.net.http.HttpResponse<String> encoded = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(server.resolve("/api/v1/models/unsloth%2FQwen3-8B-GGUF%3AQ4_K_M")).header("Authorization", "Bearer sesame")
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(encoded.body()).contains("\"owned_by\":\"hf\"");
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABodyAndHttp10IsAClear505() throws Exception {
+        // Raw, on one kept-alive connection: a body sent after a HEAD answer would be read as the next answer.
+        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+            socket.setSoTimeout(5000);
+            for (String path : List.of("/health", "/v1/models", "/v1/models/qwen3", "/running", "/metrics")) {
+                socket.getOutputStream().write(("HEAD " + path + " HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer sesame\r\n\r\n"
+                        + "GET /health HTTP/1.1\r\nHost: proxy\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(socket.getInputStream());
+                assertThat(head).as(path).startsWith("HTTP/1.1 200 OK").containsPattern("(?i)content-length: *[1-9]");
+                assertThat(readResponse(socket.getInputStream())).as("the answer after HEAD " + path)
+                        .startsWith("HTTP/1.1 200 OK").contains("\"backends\"");
+            }
+        }
+        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /health HTTP/1.0\r\nHost: proxy\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 505 HTTP Version Not Supported").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
+    void llamaServerEndpointsAreRoutedByModelAndWaitForADownBackendBeforeA503() {
+        // "gone" is served only by a down backend: the request waits (here half a second) for it, then 503.
+        long start = System.nanoTime();
+        try (HttpClientResponse res = client.get("/llama/props").queryParam("model", "gone")
+                .header(HeaderNames.AUTHORIZATION, "Bearer sesame").request()) {
+            assertThat(res.status()).isEqualTo(Status.SERVICE_UNAVAILABLE_503);
+            assertThat(res.headers().first(HeaderNames.RETRY_AFTER)).contains("1");
+            assertThat(res.as(String.class)).contains("\"code\":\"backend_unavailable\"");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        try (HttpClientResponse res = post("/llama/tokenize", "{\"model\":\"nope\",\"content\":\"hi\"}")) {
+            assertThat(res.status()).isEqualTo(Status.NOT_FOUND_404);
+        }
     }
 
     @Test
@@ -83,7 +129,7 @@ class ProxyRoutingTest {
         try (HttpClientResponse res = post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}")) {
             assertThat(res.status()).isEqualTo(Status.NOT_FOUND_404);
             assertThat(res.as(String.class)).contains("\"code\":\"model_not_found\"")
-                    .contains("model 'gpt-4o' is not served here; available: qwen3, shared, llama3.2-1b");
+                    .contains("model 'gpt-4o' is not served here; available: qwen3, shared, llama3.2-1b, unsloth/Qwen3-8B-GGUF:Q4_K_M");
         }
     }
 
@@ -177,15 +223,20 @@ class ProxyRoutingTest {
         }
     }
 
-    /** One response with a Content-Length body, read without waiting for the connection's end. */
-    private static String readResponse(InputStream in) throws java.io.IOException {
+    /** The status line and headers of one response. */
+    private static String readHead(InputStream in) throws java.io.IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
             int b = in.read();
             assertThat(b).as("the connection closed before the end of the headers").isNotNegative();
             head.write(b);
         }
-        String headers = head.toString(StandardCharsets.US_ASCII);
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** One response with a Content-Length body, read without waiting for the connection's end. */
+    private static String readResponse(InputStream in) throws java.io.IOException {
+        String headers = readHead(in);
         java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(headers);
         assertThat(length.find()).as(headers).isTrue();
         return headers + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.US_ASCII);
