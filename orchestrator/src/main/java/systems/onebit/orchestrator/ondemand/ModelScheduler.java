@@ -2,7 +2,6 @@ package systems.onebit.orchestrator.ondemand;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -356,40 +355,16 @@ public final class ModelScheduler implements OnDemandModels {
     /** Under the lock: starts {@code entry} now if it fits (after evictions), else leaves it to a later retry. */
     private void planStart(ModelEntry entry, long arrival) {
         long bytes = memory.applyAsLong(entry);
-        if (bytes > settings.budgetBytes()) {
-            throw OrchestratorException.precondition("model '" + entry.alias() + "' needs " + gib(bytes)
-                    + " but the memory budget is " + gib(settings.budgetBytes()), "raise the proxy's --memory-budget, "
-                    + "or register the model with a smaller --ctx or fewer --parallel slots");
-        }
-        long used = slots.values().stream().mapToLong(s -> s.bytes).sum();
-        long short_ = used + bytes - settings.budgetBytes();
-        List<Slot> victims = new ArrayList<>();
-        if (short_ > 0) {
-            // Least recently used first; idle models before busy ones; never a model that requests which came
-            // before this one still wait for (they are served first, then it may go).
-            List<Slot> candidates = slots.values().stream().filter(Slot::evictable)
-                    .filter(s -> !waitedForEarlier(s.entry.alias(), arrival))
-                    .sorted(Comparator.<Slot>comparingInt(s -> s.inFlight > 0 ? 1 : 0).thenComparingLong(s -> s.lastUsed))
-                    .toList();
-            long freed = 0;
-            for (Slot c : candidates) {
-                if (freed >= short_) {
-                    break;
-                }
-                victims.add(c);
-                freed += c.bytes;
+        List<EvictionPlan.Held> held = slots.values().stream().map(s -> new EvictionPlan.Held(s.entry.alias(), s.bytes,
+                s.entry.pinned(), s.state == State.READY, s.inFlight, s.lastUsed, waitedForEarlier(s.entry.alias(), arrival)))
+                .toList();
+        List<Slot> victims;
+        switch (EvictionPlan.decide(entry.alias(), bytes, settings.budgetBytes(), held)) {
+            case EvictionPlan.Decision.Refuse refuse -> throw OrchestratorException.precondition(refuse.message(), refuse.hint());
+            case EvictionPlan.Decision.Wait wait -> {
+                return;  // models are starting or stopping: decide again when they settle
             }
-            if (freed < short_) {
-                boolean changing = slots.values().stream().anyMatch(s -> s.state != State.READY
-                        || (s.evictable() && waitedForEarlier(s.entry.alias(), arrival)));
-                if (changing) {
-                    return;  // models are starting or stopping: decide again when they settle
-                }
-                throw OrchestratorException.precondition("model '" + entry.alias() + "' (" + gib(bytes) + ") does not fit: "
-                        + gib(used) + " of the " + gib(settings.budgetBytes()) + " budget is held by pinned models "
-                        + slots.values().stream().filter(s -> s.entry.pinned()).map(s -> s.entry.alias()).toList(),
-                        "unload one with `1bit models unload MODEL`, or raise --memory-budget");
-            }
+            case EvictionPlan.Decision.Start start -> victims = start.victims().stream().map(slots::get).toList();
         }
         Slot slot = new Slot(entry, bytes);
         slots.put(entry.alias(), slot);
@@ -668,10 +643,6 @@ public final class ModelScheduler implements OnDemandModels {
         } finally {
             lock.unlock();
         }
-    }
-
-    private static String gib(long bytes) {
-        return String.format("%.2f GiB", bytes / (double) (1L << 30));
     }
 
     /** Unloads every model (their containers are stopped and removed), then stops the background work. */
