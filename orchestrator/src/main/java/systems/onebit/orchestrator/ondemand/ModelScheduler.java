@@ -3,7 +3,6 @@ package systems.onebit.orchestrator.ondemand;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,13 +24,12 @@ import systems.onebit.orchestrator.registry.ModelEntry;
  * <ul>
  *   <li>{@link #acquire} returns a lease on a ready backend, starting one if needed; concurrent requests for a cold
  *       model share one start.</li>
- *   <li>A start that would exceed the budget first evicts least-recently-used models (never pinned ones); an eviction
- *       waits for the model's in-flight requests to finish, up to the drain timeout.</li>
- *   <li>Models unused for their idle TTL are unloaded; a backend that dies is restarted with exponential backoff
- *       (requests wait for it), up to {@code maxRestarts} in a row.</li>
+ *   <li>A start that would exceed the budget first evicts the models {@link EvictionPlan} picks; an eviction waits
+ *       for the model's in-flight requests to finish, up to the drain timeout.</li>
+ *   <li>TTLs, health checks and restarts are the {@link ModelSupervisor}'s.</li>
  * </ul>
- * All state is guarded by one lock; starts and stops run on their own threads, so a client that goes away does not
- * cancel a start that other clients wait for.
+ * All state is in {@link ModelSlots}, guarded by one lock; starts and stops run on their own threads, so a client
+ * that goes away does not cancel a start that other clients wait for.
  */
 public final class ModelScheduler implements OnDemandModels {
 
@@ -71,39 +69,15 @@ public final class ModelScheduler implements OnDemandModels {
         }
     }
 
-    private enum State { STARTING, READY, RESTARTING, STOPPING }
-
-    private static final class Slot {
-        final ModelEntry entry;
-        final long bytes;
-        State state = State.STARTING;
-        Optional<RunningModel> running = Optional.empty();
-        int inFlight;
-        long lastUsed = System.nanoTime();
-        int restarts;
-
-        Slot(ModelEntry entry, long bytes) {
-            this.entry = entry;
-            this.bytes = bytes;
-        }
-
-        boolean evictable() {
-            return state == State.READY && !entry.pinned();
-        }
-    }
-
-    /** The last failed start of a model: what went wrong, and when the next try may begin. */
-    private record Failure(String message, OrchestratorException.Reason reason, long at, long notBefore, int count) {
-    }
-
     private final Supplier<List<ModelEntry>> registered;
     private final ToLongFunction<ModelEntry> memory;
     private final ModelRunner runner;
     private final Settings settings;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final Map<String, Slot> slots = new LinkedHashMap<>();
-    private final Map<String, Failure> failures = new HashMap<>();
+    private final ModelSlots table = new ModelSlots();
+    private final ReentrantLock lock = table.lock;
+    private final Condition changed = table.changed;
+    private final Map<String, ModelSlots.Slot> slots = table.slots;
+    private final Map<String, ModelSlots.Failure> failures = table.failures;
     /** When each waiting request for a model arrived: a model is not evicted for a request that came after them. */
     private final Map<String, List<Long>> waiters = new HashMap<>();
     private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("1bit-model-job-", 0).factory());
@@ -111,7 +85,7 @@ public final class ModelScheduler implements OnDemandModels {
     private final CountDownLatch started = new CountDownLatch(1);
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-model-check").factory());
-    private boolean closed;
+    private final ModelSupervisor supervisor;
     private final java.util.concurrent.atomic.AtomicLong loads = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
 
@@ -125,6 +99,7 @@ public final class ModelScheduler implements OnDemandModels {
         this.memory = memory;
         this.runner = runner;
         this.settings = settings;
+        this.supervisor = new ModelSupervisor(table, runner, settings, jobs, this::find, this::drainAndStop);
     }
 
     /** A scheduler with no models: for a proxy that serves only registered backends. */
@@ -171,7 +146,7 @@ public final class ModelScheduler implements OnDemandModels {
         try {
             adopt();
             long every = settings.checkInterval().toMillis();
-            checker.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+            checker.scheduleWithFixedDelay(supervisor::check, every, every, TimeUnit.MILLISECONDS);
         } finally {
             started.countDown();
         }
@@ -183,10 +158,10 @@ public final class ModelScheduler implements OnDemandModels {
             try {
                 for (RunningModel r : runner.adopt(registered.get())) {
                     ModelEntry entry = find(r.alias()).orElseThrow();
-                    Slot slot = new Slot(entry, memory.applyAsLong(entry));
-                    slot.state = State.READY;
+                    ModelSlots.Slot slot = new ModelSlots.Slot(entry, memory.applyAsLong(entry));
+                    slot.state = ModelSlots.State.READY;
                     slot.running = Optional.of(r);
-                    locked(() -> slots.put(r.alias(), slot));
+                    table.locked(() -> slots.put(r.alias(), slot));
                     LOG.log(System.Logger.Level.INFO, "took over model " + r.alias() + " on " + r.url());
                 }
             } catch (OrchestratorException e) {
@@ -220,11 +195,11 @@ public final class ModelScheduler implements OnDemandModels {
 
     /** A request's hold on a ready backend: close it when the response is done. */
     public final class Lease implements OnDemandModels.Lease {
-        private final Slot slot;
+        private final ModelSlots.Slot slot;
         private final RunningModel running;
         private boolean closed;
 
-        private Lease(Slot slot, RunningModel running) {
+        private Lease(ModelSlots.Slot slot, RunningModel running) {
             this.slot = slot;
             this.running = running;
         }
@@ -246,13 +221,13 @@ public final class ModelScheduler implements OnDemandModels {
         @Override
         public void failed() {
             if (!runner.alive(running, Duration.ofSeconds(2))) {
-                crashed(slot, running);
+                supervisor.crashed(slot, running);
             }
         }
 
         @Override
         public void close() {
-            locked(() -> {
+            table.locked(() -> {
                 if (!closed) {
                     closed = true;
                     slot.inFlight--;
@@ -282,12 +257,12 @@ public final class ModelScheduler implements OnDemandModels {
         lock.lock();
         try {
             while (true) {
-                if (closed) {
+                if (table.closed) {
                     throw new OrchestratorException(OrchestratorException.Reason.PRECONDITION, "the proxy is shutting down",
                             "retry when it is back");
                 }
-                Slot slot = slots.get(alias);
-                if (slot != null && slot.state == State.READY && slot.running.isPresent()) {
+                ModelSlots.Slot slot = slots.get(alias);
+                if (slot != null && slot.state == ModelSlots.State.READY && slot.running.isPresent()) {
                     slot.inFlight++;
                     slot.lastUsed = System.nanoTime();
                     return new Lease(slot, slot.running.get());
@@ -295,7 +270,7 @@ public final class ModelScheduler implements OnDemandModels {
                 if (slot == null) {
                     ModelEntry entry = find(alias).orElseThrow(() -> OrchestratorException.notFound(
                             "model '" + alias + "' is not registered", "see `1bit models list`"));
-                    Failure failure = failures.get(alias);
+                    ModelSlots.Failure failure = failures.get(alias);
                     if (failure != null && failure.at() > begin) {
                         // The start this request waited for failed: say why rather than try again at once.
                         throw new OrchestratorException(failure.reason(), failure.message(), "see `1bit models running` and the proxy log");
@@ -356,9 +331,9 @@ public final class ModelScheduler implements OnDemandModels {
     private void planStart(ModelEntry entry, long arrival) {
         long bytes = memory.applyAsLong(entry);
         List<EvictionPlan.Held> held = slots.values().stream().map(s -> new EvictionPlan.Held(s.entry.alias(), s.bytes,
-                s.entry.pinned(), s.state == State.READY, s.inFlight, s.lastUsed, waitedForEarlier(s.entry.alias(), arrival)))
+                s.entry.pinned(), s.state == ModelSlots.State.READY, s.inFlight, s.lastUsed, waitedForEarlier(s.entry.alias(), arrival)))
                 .toList();
-        List<Slot> victims;
+        List<ModelSlots.Slot> victims;
         switch (EvictionPlan.decide(entry.alias(), bytes, settings.budgetBytes(), held)) {
             case EvictionPlan.Decision.Refuse refuse -> throw OrchestratorException.precondition(refuse.message(), refuse.hint());
             case EvictionPlan.Decision.Wait wait -> {
@@ -366,12 +341,12 @@ public final class ModelScheduler implements OnDemandModels {
             }
             case EvictionPlan.Decision.Start start -> victims = start.victims().stream().map(slots::get).toList();
         }
-        Slot slot = new Slot(entry, bytes);
+        ModelSlots.Slot slot = new ModelSlots.Slot(entry, bytes);
         slots.put(entry.alias(), slot);
-        victims.forEach(v -> v.state = State.STOPPING);
+        victims.forEach(v -> v.state = ModelSlots.State.STOPPING);
         changed.signalAll();
         jobs.execute(() -> {
-            for (Slot victim : victims) {
+            for (ModelSlots.Slot victim : victims) {
                 evictions.incrementAndGet();
                 LOG.log(System.Logger.Level.INFO, "unloading " + victim.entry.alias() + " to make room for " + entry.alias());
                 drainAndStop(victim);
@@ -380,16 +355,16 @@ public final class ModelScheduler implements OnDemandModels {
         });
     }
 
-    private void load(Slot slot) {
+    private void load(ModelSlots.Slot slot) {
         String alias = slot.entry.alias();
         try {
             RunningModel running = runner.start(slot.entry, settings.startTimeout());
-            boolean keep = locked(() -> {
-                if (slots.get(alias) != slot || slot.state == State.STOPPING || closed) {
+            boolean keep = table.locked(() -> {
+                if (slots.get(alias) != slot || slot.state == ModelSlots.State.STOPPING || table.closed) {
                     return false;
                 }
                 slot.running = Optional.of(running);
-                slot.state = State.READY;
+                slot.state = ModelSlots.State.READY;
                 slot.lastUsed = System.nanoTime();
                 failures.remove(alias);
                 changed.signalAll();
@@ -399,7 +374,7 @@ public final class ModelScheduler implements OnDemandModels {
             LOG.log(System.Logger.Level.INFO, "loaded " + alias + " on " + running.url() + " in " + running.loadTime().toMillis() + " ms");
             if (!keep) {
                 runner.stop(running);
-                locked(() -> {
+                table.locked(() -> {
                     slots.remove(alias, slot);
                     changed.signalAll();
                 });
@@ -408,24 +383,19 @@ public final class ModelScheduler implements OnDemandModels {
             OrchestratorException error = e instanceof OrchestratorException o ? o : new OrchestratorException(
                     OrchestratorException.Reason.ENGINE_ERROR, "model '" + alias + "' did not start: " + e, "see the proxy log", e);
             LOG.log(System.Logger.Level.WARNING, error.oneLine());
-            locked(() -> {
-                Failure last = failures.get(alias);
+            table.locked(() -> {
+                ModelSlots.Failure last = failures.get(alias);
                 int count = last == null ? 1 : last.count() + 1;
                 long now = System.nanoTime();
-                failures.put(alias, new Failure(error.getMessage(), error.reason(), now, now + backoff(count).toNanos(), count));
+                failures.put(alias, new ModelSlots.Failure(error.getMessage(), error.reason(), now, now + ModelSupervisor.backoff(settings, count).toNanos(), count));
                 slots.remove(alias, slot);
                 changed.signalAll();
             });
         }
     }
 
-    private Duration backoff(int failuresInARow) {
-        long millis = settings.firstBackoff().toMillis() << Math.min(20, failuresInARow - 1);
-        return Duration.ofMillis(Math.min(millis, settings.maxBackoff().toMillis()));
-    }
-
     /** Waits (bounded) for the slot's in-flight requests, then stops its backend and forgets it. */
-    private void drainAndStop(Slot slot) {
+    void drainAndStop(ModelSlots.Slot slot) {
         lock.lock();
         try {
             long end = System.nanoTime() + settings.drainTimeout().toNanos();
@@ -446,131 +416,27 @@ public final class ModelScheduler implements OnDemandModels {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stopping " + slot.entry.alias() + " failed: " + e.getMessage());
         } finally {
-            locked(() -> {
+            table.locked(() -> {
                 slots.remove(slot.entry.alias(), slot);
                 changed.signalAll();
             });
         }
     }
 
-    /** A ready backend was found dead: restart it with backoff while requests wait, or give up after maxRestarts. */
-    private void crashed(Slot slot, RunningModel dead) {
-        boolean restart = locked(() -> {
-            if (slot.state != State.READY || slot.running.orElse(null) != dead || slots.get(slot.entry.alias()) != slot) {
-                return false;  // someone else already noticed
-            }
-            slot.state = State.RESTARTING;
-            slot.running = Optional.empty();
-            slot.restarts++;
-            changed.signalAll();
-            return true;
-        });
-        if (!restart) {
-            return;
-        }
-        LOG.log(System.Logger.Level.WARNING, "model " + slot.entry.alias() + " died on " + dead.url() + "; restarting (try "
-                + slot.restarts + ")");
-        jobs.execute(() -> {
-            try {
-                runner.stop(dead);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "cleaning up the dead backend: " + e.getMessage());
-            }
-            int attempt = 0;
-            while (true) {
-                attempt++;
-                try {
-                    Thread.sleep(backoff(attempt).toMillis());
-                    RunningModel running = runner.start(slot.entry, settings.startTimeout());
-                    boolean keep = locked(() -> {
-                        if (slots.get(slot.entry.alias()) != slot || slot.state != State.RESTARTING || closed) {
-                            return false;
-                        }
-                        slot.running = Optional.of(running);
-                        slot.state = State.READY;
-                        changed.signalAll();
-                        return true;
-                    });
-                    if (!keep) {
-                        runner.stop(running);
-                    }
-                    LOG.log(System.Logger.Level.INFO, "restarted " + slot.entry.alias() + " on " + running.url());
-                    return;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "restarting " + slot.entry.alias() + " failed: " + e.getMessage());
-                    if (attempt >= settings.maxRestarts()) {
-                        int tries = attempt;
-                        locked(() -> {
-                            long now = System.nanoTime();
-                            failures.put(slot.entry.alias(), new Failure("model '" + slot.entry.alias() + "' crashed and did not restart after "
-                                    + tries + " tries: " + e.getMessage(), OrchestratorException.Reason.PRECONDITION, now,
-                                    now + settings.maxBackoff().toNanos(), tries));
-                            slots.remove(slot.entry.alias(), slot);
-                            changed.signalAll();
-                        });
-                        return;
-                    }
-                }
-            }
-        });
-    }
-
-    /** Idle TTLs, models removed or changed in the registry, and the health of every ready backend. */
-    void check() {
-        try {
-            List<Slot> idle = new ArrayList<>();
-            List<Slot> ready = new ArrayList<>();
-            locked(() -> {
-                long now = System.nanoTime();
-                for (Slot s : slots.values()) {
-                    if (s.state != State.READY) {
-                        continue;
-                    }
-                    Optional<ModelEntry> current = find(s.entry.alias());
-                    boolean stale = current.isEmpty() || !current.get().sameLaunch(s.entry);
-                    long ttl = s.entry.idleTtlSeconds() > 0 ? s.entry.idleTtlSeconds() * 1_000_000_000L : settings.idleTtl().toNanos();
-                    if (stale || (!s.entry.pinned() && s.inFlight == 0 && now - s.lastUsed > ttl)) {
-                        s.state = State.STOPPING;
-                        idle.add(s);
-                    } else {
-                        ready.add(s);
-                    }
-                }
-                changed.signalAll();
-            });
-            for (Slot s : idle) {
-                LOG.log(System.Logger.Level.INFO, "unloading " + s.entry.alias() + " (idle, or changed in the registry)");
-                jobs.execute(() -> drainAndStop(s));
-            }
-            for (Slot s : ready) {
-                s.running.ifPresent(r -> {
-                    if (!runner.alive(r, Duration.ofSeconds(2))) {
-                        crashed(s, r);
-                    }
-                });
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "model check failed: " + e);
-        }
-    }
-
     /** Unloads {@code alias} (or every model when empty), pinned ones included; returns the models unloaded. */
     @Override
     public List<String> unload(Optional<String> alias) {
-        List<Slot> chosen = new ArrayList<>();
-        locked(() -> {
+        List<ModelSlots.Slot> chosen = new ArrayList<>();
+        table.locked(() -> {
             if (alias.isPresent() && !slots.containsKey(alias.get())) {
                 if (!serves(alias.get())) {
                     throw OrchestratorException.notFound("model '" + alias.get() + "' is not registered", "see `1bit models list`");
                 }
                 return;
             }
-            for (Slot s : slots.values()) {
-                if (alias.map(a -> a.equals(s.entry.alias())).orElse(true) && s.state != State.STOPPING) {
-                    s.state = State.STOPPING;  // a start in progress sees this and stops what it started
+            for (ModelSlots.Slot s : slots.values()) {
+                if (alias.map(a -> a.equals(s.entry.alias())).orElse(true) && s.state != ModelSlots.State.STOPPING) {
+                    s.state = ModelSlots.State.STOPPING;  // a start in progress sees this and stops what it started
                     chosen.add(s);
                 }
             }
@@ -593,7 +459,7 @@ public final class ModelScheduler implements OnDemandModels {
     /** The models held now, in load order. */
     @Override
     public List<LoadedModel> running() {
-        return locked(() -> {
+        return table.locked(() -> {
             long now = System.nanoTime();
             return slots.values().stream().map(s -> new LoadedModel(s.entry.alias(), s.state.name().toLowerCase(java.util.Locale.ROOT),
                     s.running.map(RunningModel::container).orElse(""), s.running.map(r -> r.url().toString()).orElse(""),
@@ -623,26 +489,8 @@ public final class ModelScheduler implements OnDemandModels {
         return settings;
     }
 
-    private Optional<ModelEntry> find(String alias) {
+    Optional<ModelEntry> find(String alias) {
         return registered.get().stream().filter(m -> m.alias().equals(alias)).findFirst();
-    }
-
-    private void locked(Runnable action) {
-        lock.lock();
-        try {
-            action.run();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private <T> T locked(Supplier<T> action) {
-        lock.lock();
-        try {
-            return action.get();
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** Unloads every model (their containers are stopped and removed), then stops the background work. */
@@ -650,8 +498,8 @@ public final class ModelScheduler implements OnDemandModels {
     public void close() {
         checker.shutdownNow();
         unload(Optional.empty());
-        locked(() -> {
-            closed = true;
+        table.locked(() -> {
+            table.closed = true;
             changed.signalAll();
         });
         jobs.shutdown();
