@@ -476,7 +476,7 @@ function _picocli_1bit_proxy() {
 
   local commands=""
   local flag_opts="'--insecure' '--reasoning-as-content' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--host' '--port' '--max-body-mb' '--api-key-env' '--cors-origin' '--max-concurrent' '--queue' '--memory-budget' '--model-overhead-mb' '--idle-ttl' '--model-start-timeout' '--keepalive' '--model-check-interval'"
+  local arg_opts="'--host' '--port' '--max-body-mb' '--api-key-env' '--cors-origin' '--max-concurrent' '--queue' '--failure-threshold' '--down-wait' '--memory-budget' '--model-overhead-mb' '--idle-ttl' '--model-start-timeout' '--keepalive' '--model-check-interval'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -500,6 +500,12 @@ function _picocli_1bit_proxy() {
       return
       ;;
     '--queue')
+      return
+      ;;
+    '--failure-threshold')
+      return
+      ;;
+    '--down-wait')
       return
       ;;
     '--memory-budget')

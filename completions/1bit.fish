@@ -165,6 +165,8 @@ complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l cors-origin -r -d 'Or
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l max-concurrent -r -d 'Requests in flight per backend (default 8); more wait in line.'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l reasoning-as-content -d 'Copy reasoning_content into empty content, for clients that would otherwise show nothing.'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l queue -r -d 'Requests that may wait per backend before 429 (default 64).'
+complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l failure-threshold -r -d 'Failed requests in a row (timeouts, broken answers) that mark a backend down (default 3); a refused connection marks it down at once.'
+complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l down-wait -r -d 'How long a request for a model whose backends are all down waits for one to come back (default 10s); then 503 with Retry-After.'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l memory-budget -r -d 'Memory the on-demand models may take together (default: GTT + VRAM of the amdgpu card, else MemTotal less 4 GiB).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l model-overhead-mb -r -d 'Per loaded model on top of weights and KV cache, for compute buffers (default 512).'
 complete -c 1bit -n '__fish_seen_subcommand_from proxy' -l idle-ttl -r -d 'Unload an on-demand model unused this long (default 10m; a model\'s own --ttl wins).'
