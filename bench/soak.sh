@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Issue 18 soak: CLIENTS streaming chat clients for SECONDS against one real llama-server (-np 4: fewer slots than
+# clients, so requests queue), directly, through nginx (proxy_buffering off) and through `1bit proxy`, one target
+# after another in the same run; completed streams and errors for each, 1bit's ratio to nginx, and the proxy's
+# resident memory after the largest soak.
+# Usage: bench/soak.sh [SECONDS] [CLIENTS...]   (default 60 s, 8 and 64 clients; after mvn package; needs nginx)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+counts=("${@:-8 64}")
+read -r -a counts <<<"${counts[*]}"
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+for tool in nginx python3 curl; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install nginx)" >&2; exit 1; }; done
+server=${ONEBIT_LLAMA_SERVER:-$(bash .ci/build-llama-server.sh)}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+
+mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
+"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
+  systems.onebit.orchestrator.testing.TinyGgufTool "$work/tiny.gguf"
+backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port)
+"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 4096 -np 4 -t 1 --no-warmup \
+  >"$work/llama.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$backend/health"
+mkdir -p "$work/config/1bit"
+cat >"$work/config/1bit/registry.yaml" <<YAML
+proxy: {host: 127.0.0.1, port: $proxy}
+defaultBackend: llama
+backends:
+  - {name: llama, kind: openai, url: "http://127.0.0.1:$backend", priority: 100, enabled: true}
+YAML
+# The proxy's defaults, as a user runs it: its queue holds the clients beyond llama-server's 4 slots.
+XDG_CONFIG_HOME="$work/config" ./bin/1bit proxy --queue 256 >"$work/proxy.log" 2>&1 & pids+=($!)
+proxy_pid=$!
+wait_http "http://127.0.0.1:$proxy/health"
+cat >"$work/nginx.conf" <<NGINX
+daemon on; pid $work/nginx.pid; error_log $work/nginx-error.log; worker_processes 1;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream llama { server 127.0.0.1:$backend; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://llama; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off;
+                 proxy_read_timeout 300s; }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+wait_http "http://127.0.0.1:$nginx_port/health"
+until curl -sf "http://127.0.0.1:$proxy/v1/models" | grep -q '"tiny"'; do sleep 0.2; done
+declare -A url=([direct]="http://127.0.0.1:$backend/v1" [nginx]="http://127.0.0.1:$nginx_port/v1" [1bit]="http://127.0.0.1:$proxy/v1")
+python3 bench/soak_client.py "${url[1bit]}" tiny 8 10 32 >/dev/null  # warm-up, unmeasured
+
+mkdir -p bench/results
+out=bench/results/soak.md
+{
+  echo "# Soak: streaming clients against one llama-server (-np 4, tiny model, 32 tokens a stream), ${secs} s each"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo
+  echo "| clients | target | streams completed | errors | errors by kind | 1bit ÷ nginx completed |"
+  echo "|---|---|---|---|---|---|"
+  for c in "${counts[@]}"; do
+    declare -A done_=()
+    for t in direct nginx 1bit; do
+      j=$(python3 bench/soak_client.py "${url[$t]}" tiny "$c" "$secs" 32)
+      done_[$t]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["completed"])' "$j")
+      row=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["completed"], d["errors"], json.dumps(d["by_kind"]) if d["by_kind"] else "-", sep="|")' "$j")
+      ratio=""
+      [ "$t" = 1bit ] && ratio=$(python3 -c "print(f'{${done_[1bit]} / max(1, ${done_[nginx]}):.2f}')")
+      echo "| $c | $t | ${row//|/ | } | $ratio |"
+    done
+  done
+  echo
+  echo "1bit proxy resident memory after the soaks: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
+  echo
+  echo "Reproduce: bash bench/soak.sh $secs ${counts[*]}"
+} | tee "$out"
