@@ -1,7 +1,6 @@
 package systems.onebit.proxy;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +26,8 @@ public final class Observer {
     private final Map<String, Histogram> firstByte = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> tokens = new ConcurrentHashMap<>();
     private final Map<String, Double> tokensPerSecond = new ConcurrentHashMap<>();
+    private final Map<String, String> labelSets = new ConcurrentHashMap<>();
+    private final Map<String, String> statusLabels = new ConcurrentHashMap<>();
 
     public Observer(Consumer<String> accessLog) {
         this.accessLog = accessLog;
@@ -55,23 +56,45 @@ public final class Observer {
     /** One finished request. {@code firstByteNanos} is negative when no upstream answered. */
     public void request(String method, String path, String model, String backend, int status, long firstByteNanos,
                         long totalNanos, long bytes) {
-        String labels = "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"";
-        requests.computeIfAbsent(labels + ",status=\"" + status + "\"", k -> new LongAdder()).increment();
+        String labels = labels(backend, model);
+        String withStatus = statusLabels.computeIfAbsent(labels + status, k -> labels + ",status=\"" + status + "\"");
+        requests.computeIfAbsent(withStatus, k -> new LongAdder()).increment();
         if (status >= 400) {
-            errors.computeIfAbsent(labels + ",status=\"" + status + "\"", k -> new LongAdder()).increment();
+            errors.computeIfAbsent(withStatus, k -> new LongAdder()).increment();
         }
         latency.computeIfAbsent(labels, k -> new Histogram()).observe(totalNanos / 1e9);
         if (firstByteNanos >= 0) {
             firstByte.computeIfAbsent(labels, k -> new Histogram()).observe(firstByteNanos / 1e9);
         }
-        accessLog.accept(String.format(Locale.ROOT, "%s %s model=%s backend=%s status=%d ttfb_ms=%s total_ms=%.1f bytes=%d",
-                method, path, model.isEmpty() ? "-" : model, backend.isEmpty() ? "-" : backend, status,
-                firstByteNanos < 0 ? "-" : String.format(Locale.ROOT, "%.1f", firstByteNanos / 1e6), totalNanos / 1e6, bytes));
+        // Built by hand: String.format took a tenth of the proxy's CPU per request.
+        StringBuilder line = new StringBuilder(128).append(method).append(' ').append(path)
+                .append(" model=").append(model.isEmpty() ? "-" : model)
+                .append(" backend=").append(backend.isEmpty() ? "-" : backend)
+                .append(" status=").append(status).append(" ttfb_ms=");
+        if (firstByteNanos < 0) {
+            line.append('-');
+        } else {
+            tenths(line, firstByteNanos);
+        }
+        tenths(line.append(" total_ms="), totalNanos).append(" bytes=").append(bytes);
+        accessLog.accept(line.toString());
+    }
+
+    /** Nanoseconds as milliseconds with one decimal, rounded. */
+    private static StringBuilder tenths(StringBuilder out, long nanos) {
+        long tenths = (nanos + 50_000) / 100_000;
+        return out.append(tenths / 10).append('.').append(tenths % 10);
+    }
+
+    /** The label set of a backend and model, built once per pair. */
+    private String labels(String backend, String model) {
+        return labelSets.computeIfAbsent(backend + '\n' + model,
+                k -> "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"");
     }
 
     /** Scans relayed bytes for llama-server's usage and timings (both plain JSON and the last SSE event). */
     public void scan(String backend, String model, byte[] data, int length) {
-        String labels = "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"";
+        String labels = labels(backend, model);
         double perSecond = number(data, length, PER_SECOND);
         if (!Double.isNaN(perSecond)) {
             tokensPerSecond.put(labels, perSecond);

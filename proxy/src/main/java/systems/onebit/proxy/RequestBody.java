@@ -1,7 +1,8 @@
 package systems.onebit.proxy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,10 @@ record RequestBody(byte[] bytes, String contentType, Optional<String> model, boo
         String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         byte[] bytes;
         try {
-            bytes = readLimited(req.content().inputStream(), limit);
+            long announced = req.headers().contentLength().orElse(-1);
+            bytes = announced >= 0 && announced <= limit
+                    ? req.content().inputStream().readNBytes((int) announced)  // the usual case: one array, sized
+                    : readLimited(req.content().inputStream(), limit);
         } catch (TooLarge e) {
             throw new Refused(OpenAiError.invalid(413, "request body is over the limit of " + limit + " bytes",
                     "request_too_large"));
@@ -41,14 +45,30 @@ record RequestBody(byte[] bytes, String contentType, Optional<String> model, boo
             if (bytes.length == 0 || !type.contains("json")) {
                 return new RequestBody(bytes, contentType, Optional.empty(), false);
             }
-            JsonNode root = OpenAiError.JSON.readTree(bytes);
-            if (root == null || !root.isObject()) {
-                throw new Refused(OpenAiError.invalid(400, "request body is not valid JSON: the body must be a JSON object",
-                        "invalid_json"));
+            // Token by token, top level only: a long chat history is checked as JSON but never built into a tree.
+            try (JsonParser json = OpenAiError.JSON.createParser(bytes)) {
+                if (json.nextToken() != JsonToken.START_OBJECT) {
+                    throw new Refused(OpenAiError.invalid(400, "request body is not valid JSON: the body must be a JSON "
+                            + "object", "invalid_json"));
+                }
+                Optional<String> model = Optional.empty();
+                boolean stream = false;
+                for (JsonToken t = json.nextToken(); t != JsonToken.END_OBJECT; t = json.nextToken()) {
+                    String field = json.currentName();
+                    JsonToken value = json.nextToken();
+                    if (field.equals("model") && value == JsonToken.VALUE_STRING) {
+                        model = Optional.of(json.getText());
+                    } else if (field.equals("stream")) {
+                        stream = value == JsonToken.VALUE_TRUE;
+                    }
+                    json.skipChildren();
+                }
+                if (json.nextToken() != null) {
+                    throw new Refused(OpenAiError.invalid(400, "request body is not valid JSON: more after the object",
+                            "invalid_json"));
+                }
+                return new RequestBody(bytes, contentType, model, stream);
             }
-            JsonNode model = root.get("model");
-            return new RequestBody(bytes, contentType, model != null && model.isTextual() ? Optional.of(model.asText())
-                    : Optional.empty(), root.path("stream").asBoolean(false));
         } catch (JsonProcessingException e) {
             throw new Refused(OpenAiError.invalid(400, "request body is not valid JSON: " + e.getOriginalMessage(),
                     "invalid_json"));

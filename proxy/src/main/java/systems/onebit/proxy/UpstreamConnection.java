@@ -173,6 +173,15 @@ final class UpstreamConnection {
     }
 
     private String readLine() throws IOException {
+        // The common case, a whole line in the buffer, becomes one String without a builder.
+        for (int i = pos; i < limit; i++) {
+            if (buffer[i] == '\n') {
+                int end = i > pos && buffer[i - 1] == '\r' ? i - 1 : i;
+                String line = new String(buffer, pos, end - pos, StandardCharsets.ISO_8859_1);
+                pos = i + 1;
+                return line;
+            }
+        }
         StringBuilder line = new StringBuilder();
         while (true) {
             if (pos == limit && fill() < 0) {

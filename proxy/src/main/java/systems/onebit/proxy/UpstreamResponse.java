@@ -19,7 +19,7 @@ final class UpstreamResponse implements AutoCloseable {
 
     UpstreamResponse(int status, Map<String, String> headers, InputStream body) {
         this.status = status;
-        this.headers = Map.copyOf(headers);
+        this.headers = headers;  // built for this answer alone, never changed
         this.body = body;
     }
 
