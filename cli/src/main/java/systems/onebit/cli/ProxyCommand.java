@@ -11,6 +11,8 @@ import systems.onebit.orchestrator.host.GpuMemory;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.proxy.AccessLog;
+import systems.onebit.proxy.Observer;
 import systems.onebit.proxy.ProxyServer;
 
 @Command(name = "proxy", mixinStandardHelpOptions = true,
@@ -116,7 +118,8 @@ public final class ProxyCommand implements Callable<Integer> {
         CountDownLatch cleanedUp = new CountDownLatch(1);
         PrintStream log = context.err();
         ModelScheduler models = onDemand(watch);
-        try (ProxyServer proxy = ProxyServer.start(watch, settings, new systems.onebit.proxy.Observer(log::println), models)) {
+        try (AccessLog access = new AccessLog(log);
+             ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models)) {
             // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
             // unloaded its on-demand models, so no container is left running.
             Thread hook = new Thread(() -> {
