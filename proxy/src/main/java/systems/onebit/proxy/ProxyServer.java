@@ -1,6 +1,7 @@
 package systems.onebit.proxy;
 
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import java.time.Duration;
 import java.util.List;
 import systems.onebit.orchestrator.OrchestratorException;
@@ -113,6 +114,8 @@ public final class ProxyServer implements AutoCloseable {
                 .port(settings.port())
                 // Small responses go out at once: Nagle plus delayed ACKs would add 40 ms to each.
                 .connectionOptions(o -> o.tcpNoDelay(true))
+                // No per-packet trace listeners (Helidon's default): the access log says what a request did.
+                .addProtocol(Http1Config.builder().receiveLog(false).sendLog(false).build())
                 .routing(routes::register)
                 .build()
                 .start();

@@ -33,6 +33,7 @@ final class UpstreamConnection {
     private int limit;
     private boolean answered;
     private long idleSince;
+    private boolean streamed;
 
     private UpstreamConnection(SocketChannel channel) throws IOException {
         this.channel = channel;
@@ -64,11 +65,15 @@ final class UpstreamConnection {
 
     /**
      * Whether an idle pooled connection is still usable: the backend has not closed it (nor sent anything unasked).
-     * A non-blocking read of one byte tells without waiting.
+     * A non-blocking read of one byte tells without waiting. Asked only after a chunked answer (llama-server closes
+     * after a stream, and keeps connections after sized answers); a close missed here costs a retry, not an error.
      */
     boolean usable() {
         if (pos < limit) {
             return false;
+        }
+        if (!streamed) {
+            return true;
         }
         try {
             channel.configureBlocking(false);
@@ -140,7 +145,8 @@ final class UpstreamConnection {
         if (head.bodiless()) {
             return new Body(0, false, head.keepAlive(), done);
         }
-        if (transfer.contains("chunked")) {
+        streamed = transfer.contains("chunked");
+        if (streamed) {
             return new Body(-1, true, head.keepAlive(), done);
         }
         String length = head.headers().get("content-length");
