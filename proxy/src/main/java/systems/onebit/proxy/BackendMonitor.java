@@ -48,6 +48,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
         boolean up;
         List<String> models;
         int slots;
+        int context;
         boolean propsRead;
         int failures;
         long lastAnswer;
@@ -203,8 +204,9 @@ final class BackendMonitor implements Backends, AutoCloseable {
                     h.up = true;
                     h.failures = 0;
                     h.models = seen.models();
-                    if (seen.slots() >= 0) {
-                        h.slots = seen.slots();
+                    if (seen.props().isPresent()) {
+                        h.slots = seen.props().get().slots();
+                        h.context = seen.props().get().context();
                         h.propsRead = true;
                     }
                 }
@@ -224,10 +226,14 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
     }
 
-    /** @param slots the backend's slot count when it was asked (0: it does not say), -1 when not asked */
-    private record Observation(Probe result, List<String> models, int slots, String why) {
+    /** llama-server's slot count and per-slot context; zeros from a backend that does not say. */
+    private record Props(int slots, int context) {
+    }
+
+    /** @param props what the backend said of itself, when it was asked this time */
+    private record Observation(Probe result, List<String> models, Optional<Props> props, String why) {
         static Observation down(String why) {
-            return new Observation(Probe.DOWN, List.of(), 0, why);
+            return new Observation(Probe.DOWN, List.of(), Optional.empty(), why);
         }
     }
 
@@ -238,7 +244,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
                 try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/health", "")), settings.probeTimeout())) {
                     r.body().readAllBytes();
                     if (r.status() == 503) {
-                        return new Observation(Probe.LOADING, List.of(), 0, "loading its model (/health answers 503)");
+                        return new Observation(Probe.LOADING, List.of(), Optional.empty(), "loading its model (/health answers 503)");
                     }
                 }
             }
@@ -257,10 +263,10 @@ final class BackendMonitor implements Backends, AutoCloseable {
             synchronized (h) {
                 knowsSlots = h.propsRead && h.up;
             }
-            return new Observation(Probe.UP, models, knowsSlots ? -1 : slots(at), "");
+            return new Observation(Probe.UP, models, knowsSlots ? Optional.empty() : Optional.of(props(at)), "");
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
-                return new Observation(Probe.BUSY, List.of(), 0, "");
+                return new Observation(Probe.BUSY, List.of(), Optional.empty(), "");
             }
             return Observation.down(e.getMessage());
         } catch (IOException e) {
@@ -277,14 +283,18 @@ final class BackendMonitor implements Backends, AutoCloseable {
                 || (recent != 0 && System.nanoTime() - recent < 2 * settings.probeInterval().toNanos());
     }
 
-    /** llama-server's slot count from /props; 0 from a backend that has no such path. */
-    private int slots(LiveBackend at) {
+    /** llama-server's /props; zeros from a backend that has no such path. */
+    private Props props(LiveBackend at) {
         try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/props", "")), settings.probeTimeout());
              InputStream in = r.body()) {
             byte[] body = in.readAllBytes();
-            return r.status() == 200 ? OpenAiError.JSON.readTree(body).path("total_slots").asInt(0) : 0;
+            if (r.status() != 200) {
+                return new Props(0, 0);
+            }
+            JsonNode props = OpenAiError.JSON.readTree(body);
+            return new Props(props.path("total_slots").asInt(0), props.path("default_generation_settings").path("n_ctx").asInt(0));
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return new Props(0, 0);
         }
     }
 
@@ -314,7 +324,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
                 continue;
             }
             synchronized (h) {
-                list.add(new LiveBackend(b.name(), b.url(), b.priority(), h.models, h.up, h.slots));
+                list.add(new LiveBackend(b.name(), b.url(), b.kind(), b.priority(), h.models, h.up, h.slots, h.context));
             }
         }
         snapshot.set(List.copyOf(list));

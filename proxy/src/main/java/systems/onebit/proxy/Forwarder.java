@@ -1,6 +1,8 @@
 package systems.onebit.proxy;
 
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
+import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 
 /**
@@ -121,7 +124,7 @@ final class Forwarder {
     private static Optional<String> queryModel(String rawQuery) {
         for (String pair : rawQuery.split("&")) {
             if (pair.startsWith("model=")) {
-                return Optional.of(java.net.URLDecoder.decode(pair.substring(6), java.nio.charset.StandardCharsets.UTF_8));
+                return Optional.of(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8));
             }
         }
         return Optional.empty();
@@ -166,8 +169,8 @@ final class Forwarder {
             return false;  // the client went away while it waited; the load goes on for others
         }
         try (lease) {
-            LiveBackend backend = new LiveBackend(lease.backend().container(), lease.backend().url(), 0, List.of(model),
-                    true, lease.slots());
+            LiveBackend backend = new LiveBackend(lease.backend().container(), lease.backend().url(), BackendKind.TOOLBOX, 0,
+                    List.of(model), true, lease.slots(), 0);
             sink.exchange().backend = backend.name();
             return sendOrRetry(new Target() {
                 @Override

@@ -2,23 +2,21 @@ package systems.onebit.proxy;
 
 import java.net.URI;
 import java.util.List;
+import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
- * A backend as the proxy sees it right now: where it is, its registry priority, the models it listed at the last
- * probe, whether it counts as up, and how many requests it serves at once (its own slot count, 0 when it does not
- * say).
+ * A backend as the proxy sees it right now: where it is, what kind, its registry priority, the models it listed at
+ * the last probe, whether it counts as up, how many requests it serves at once and the context of each (llama-server's
+ * {@code /props}: slots and per-slot context; 0 when it does not say).
  */
-public record LiveBackend(String name, URI url, int priority, List<String> models, boolean healthy, int slots) {
+public record LiveBackend(String name, URI url, BackendKind kind, int priority, List<String> models, boolean healthy,
+                          int slots, int context) {
     public LiveBackend {
         models = List.copyOf(models);
     }
 
     public LiveBackend(String name, URI url, int priority, List<String> models, boolean healthy) {
-        this(name, url, priority, models, healthy, 0);
-    }
-
-    LiveBackend withHealth(boolean value) {
-        return new LiveBackend(name, url, priority, models, value, slots);
+        this(name, url, BackendKind.OPENAI, priority, models, healthy, 0, 0);
     }
 
     /**

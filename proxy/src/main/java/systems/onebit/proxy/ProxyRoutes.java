@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.ondemand.LoadedModel;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
+import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 
 /**
@@ -35,7 +36,8 @@ import systems.onebit.orchestrator.registry.Registry;
  *   <li>{@code /llama/PATH}: llama-server's own endpoints ({@code /props}, {@code /slots}, {@code /tokenize},
  *       {@code /detokenize}, {@code /apply-template}, {@code /infill}, {@code /completion}, {@code /metrics}) of the
  *       backend serving {@code model} (the body's, or {@code ?model=}), else of the default backend.</li>
- *   <li>{@code /health}, {@code /metrics}, {@code /running}, {@code /unload}: the proxy's own.</li>
+ *   <li>{@code /health}, {@code /metrics}, {@code /running}, {@code /unload}: the proxy's own; Lemonade's control
+ *       API under {@code /api/v1} and {@code /api/v0} ({@link LemonadeRoutes}).</li>
  * </ul>
  */
 public final class ProxyRoutes {
@@ -51,15 +53,17 @@ public final class ProxyRoutes {
     private final Observer observer;
     private final OnDemandModels models;
     private final Forwarder forwarder;
+    private final LemonadeRoutes lemonade;
 
     ProxyRoutes(Supplier<List<LiveBackend>> backends, Supplier<Registry> registry, ProxyServer.Settings settings,
-                Observer observer, OnDemandModels models, Forwarder forwarder) {
+                Observer observer, OnDemandModels models, Forwarder forwarder, LemonadeRoutes lemonade) {
         this.backends = backends;
         this.registry = registry;
         this.settings = settings;
         this.observer = observer;
         this.models = models;
         this.forwarder = forwarder;
+        this.lemonade = lemonade;
     }
 
     public void register(HttpRouting.Builder rules) {
@@ -70,8 +74,13 @@ public final class ProxyRoutes {
                 observer.prometheus().getBytes(StandardCharsets.UTF_8)));
         for (String prefix : List.of("", "/v1", "/api/v1", "/api/v0")) {
             read(rules, prefix + "/running", req -> json(200, running()));
+        }
+        for (String prefix : List.of("", "/v1")) {
             rules.post(prefix + "/unload", this::unload);
         }
+        // Lemonade's control API where Lemonade clients (GAIA) look for it; its unload takes model_name.
+        lemonade.register(rules, "/api/v1");
+        lemonade.register(rules, "/api/v0");
         for (String prefix : PREFIXES) {
             read(rules, prefix + "/models", req -> json(200, listModels()));
             read(rules, prefix + "/models/*", req -> getModel(req.path().rawPath().substring(prefix.length() + 8)));
@@ -152,12 +161,15 @@ public final class ProxyRoutes {
         return doc;
     }
 
-    private static ObjectNode modelEntry(String id, String owner) {
+    /** An OpenAI model entry, with Lemonade's {@code downloaded} and {@code recipe} (GAIA reads them). */
+    private static ObjectNode modelEntry(String id, String owner, BackendKind kind) {
         ObjectNode m = OpenAiError.JSON.createObjectNode();
         m.put("id", id);
         m.put("object", "model");
         m.put("created", 0);
         m.put("owned_by", owner);
+        m.put("downloaded", true);
+        m.put("recipe", LemonadeRoutes.recipe(kind));
         return m;
     }
 
@@ -216,7 +228,7 @@ public final class ProxyRoutes {
             if (b.healthy()) {
                 for (String id : b.models()) {
                     if (seen.add(id)) {
-                        data.add(modelEntry(id, b.name()));
+                        data.add(modelEntry(id, b.name(), b.kind()));
                     }
                 }
             }
@@ -224,7 +236,7 @@ public final class ProxyRoutes {
         // Registered models are listed whether loaded or not: asking for one loads it.
         for (String alias : models.aliases()) {
             if (seen.add(alias)) {
-                data.add(modelEntry(alias, "1bit-on-demand"));
+                data.add(modelEntry(alias, "1bit-on-demand", BackendKind.TOOLBOX));
             }
         }
         // Aliases whose model is served, listed under the backend that serves it.
@@ -232,7 +244,7 @@ public final class ProxyRoutes {
             if (!seen.contains(alias) && Router.route(Optional.of(model), live, Map.of(), "")
                     instanceof Router.Decision.Forward f) {
                 seen.add(alias);
-                data.add(modelEntry(alias, f.backend().name()));
+                data.add(modelEntry(alias, f.backend().name(), f.backend().kind()));
             }
         });
         return doc;
@@ -244,11 +256,11 @@ public final class ProxyRoutes {
         List<LiveBackend> live = backends.get();
         for (LiveBackend b : Router.ordered(live)) {
             if (b.healthy() && b.models().contains(id)) {
-                return json(200, modelEntry(id, b.name()));
+                return json(200, modelEntry(id, b.name(), b.kind()));
             }
         }
         if (models.aliases().contains(id)) {
-            return json(200, modelEntry(id, "1bit-on-demand"));
+            return json(200, modelEntry(id, "1bit-on-demand", BackendKind.TOOLBOX));
         }
         return json(404, OpenAiError.invalid(404, "model '" + id + "' is not served here; available: "
                 + String.join(", ", Router.available(live)), "model_not_found").json());

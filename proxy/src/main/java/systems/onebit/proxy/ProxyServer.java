@@ -4,7 +4,9 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
 import systems.onebit.orchestrator.registry.Registry;
@@ -135,11 +137,12 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The routes over {@code backends}; tests register them on Helidon's test server. */
-    static ProxyRoutes routes(Backends backends, java.util.function.Supplier<Registry> registry, Settings settings,
+    static ProxyRoutes routes(Backends backends, Supplier<Registry> registry, Settings settings,
                               Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream) {
         Relay relay = new Relay(observer, settings.idleTimeout(), settings.reasoningAsContent());
         Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait());
-        return new ProxyRoutes(backends::snapshot, registry, settings, observer, models, forwarder);
+        return new ProxyRoutes(backends::snapshot, registry, settings, observer, models, forwarder,
+                new LemonadeRoutes(backends::snapshot, models, observer, upstream, HostPaths.real()));
     }
 
     static UpstreamClient upstream(Settings settings) {

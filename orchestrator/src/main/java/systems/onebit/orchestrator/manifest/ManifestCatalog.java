@@ -30,7 +30,8 @@ import systems.onebit.orchestrator.OrchestratorException;
 public final class ManifestCatalog {
 
     /** The flavors shipped inside the jar; a test checks this list against the toolbox-manifests/ directory. */
-    public static final List<String> EMBEDDED = List.of("vulkan-radv", "vulkan-amdvlk", "rocm-6.4.4", "rocm-7.2.2", "cpu");
+    public static final List<String> EMBEDDED = List.of("vulkan-radv", "rocm-7.14", "vulkan-amdvlk", "rocm-6.4.4",
+            "therock-nightly", "rocm-7.2.2", "cpu");
     private static final String RESOURCE_DIR = "/systems/onebit/toolbox-manifests/";
 
     private static final Pattern FLAVOR = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");

@@ -86,6 +86,8 @@ public final class ModelScheduler implements OnDemandModels {
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-model-check").factory());
     private final ModelSupervisor supervisor;
+    /** Per-slot contexts clients asked for (Lemonade's load with ctx_size), in place of the registered ones. */
+    private final Map<String, Long> contexts = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong loads = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
 
@@ -489,8 +491,24 @@ public final class ModelScheduler implements OnDemandModels {
         return settings;
     }
 
+    /** The registered model, with the context a client asked for when it asked for more. */
     Optional<ModelEntry> find(String alias) {
-        return registered.get().stream().filter(m -> m.alias().equals(alias)).findFirst();
+        return registered.get().stream().filter(m -> m.alias().equals(alias)).findFirst()
+                .map(m -> contexts.containsKey(alias) ? m.withContext(contexts.get(alias)) : m);
+    }
+
+    @Override
+    public void reload(String alias, long context) {
+        ModelEntry before = find(alias).orElseThrow(() -> OrchestratorException.notFound(
+                "model '" + alias + "' is not registered", "see `1bit models list`"));
+        unload(Optional.of(alias));
+        contexts.put(alias, context);
+        try {
+            load(alias);
+        } catch (OrchestratorException e) {
+            contexts.put(alias, before.context());  // what it ran with before: it may load again as it was
+            throw e;
+        }
     }
 
     /** Unloads every model (their containers are stopped and removed), then stops the background work. */

@@ -37,6 +37,17 @@ public interface OnDemandModels extends AutoCloseable {
      */
     Lease acquire(String alias, Runnable waiting);
 
+    /** Loads {@code alias} now if it is not loaded (as a request for it would), and returns once it is ready. */
+    default void load(String alias) {
+        acquire(alias, () -> { }).close();
+    }
+
+    /**
+     * Loads {@code alias} with a per-slot context of {@code context} tokens from now on: unloads it first when it is
+     * loaded (after its requests), then starts it again. A model that does not fit with that context keeps its old one.
+     */
+    void reload(String alias, long context);
+
     /** Unloads {@code alias} (or every model when empty), pinned ones included; returns the models unloaded. */
     List<String> unload(Optional<String> alias);
 

@@ -40,6 +40,11 @@ public record ModelEntry(String alias, Path path, long context, String flavor, i
         this(alias, path, context, flavor, parallel, pinned, 0);
     }
 
+    /** The same model with another context (a client asked for more than it was registered with). */
+    public ModelEntry withContext(long value) {
+        return new ModelEntry(alias, path, value, flavor, parallel, pinned, idleTtlSeconds);
+    }
+
     /** Whether a backend started for {@code other} runs this same configuration (a changed entry needs a new one). */
     public boolean sameLaunch(ModelEntry other) {
         return path.equals(other.path) && context == other.context && flavor.equals(other.flavor)

@@ -101,6 +101,11 @@ public final class ToolboxService {
         String modelInContainer = manifest.modelMount() + "/" + model.getFileName();
         List<String> command = new ArrayList<>(manifest.commandFor(manifest.defaultHost(), port, modelInContainer));
         command.addAll(request.extraArgs());
+        if (command.getFirst().endsWith("llama-server") && !command.contains("--alias") && !command.contains("-a")) {
+            // Without it llama-server names the model by its file name in new builds and by its path in old ones.
+            String file = model.getFileName().toString();
+            command.addAll(List.of("--alias", file.endsWith(".gguf") ? file.substring(0, file.length() - 5) : file));
+        }
         Map<String, String> labels = new LinkedHashMap<>(request.labels());
         labels.put(Labels.BACKEND, request.name());
         labels.put(Labels.FLAVOR, manifest.flavor());

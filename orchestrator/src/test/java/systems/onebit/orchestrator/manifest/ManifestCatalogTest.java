@@ -28,19 +28,31 @@ class ManifestCatalogTest {
     void embeddedManifestsLoadWithTheirPassthrough() {
         ManifestCatalog catalog = ManifestCatalog.load(userDir);
         assertThat(catalog.all()).extracting(ToolboxManifest::flavor)
-                .containsExactly("vulkan-radv", "vulkan-amdvlk", "rocm-6.4.4", "rocm-7.2.2", "cpu");
-        ToolboxManifest rocm = catalog.get("rocm-7.2.2");
-        assertThat(rocm.image()).isEqualTo("docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2.2");
+                .containsExactly("vulkan-radv", "rocm-7.14", "vulkan-amdvlk", "rocm-6.4.4", "therock-nightly", "rocm-7.2.2",
+                        "cpu");
+        ToolboxManifest rocm = catalog.get("rocm-7.14");
+        assertThat(rocm.image()).isEqualTo("docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14");
+        assertThat(rocm.summary()).startsWith("Recommended ROCm");
         assertThat(rocm.devices()).containsExactly("/dev/dri", "/dev/kfd");
         assertThat(rocm.groups()).containsExactly("video", "render");
-        assertThat(rocm.securityOpt()).containsExactly("seccomp=unconfined");
         assertThat(rocm.ulimits()).containsEntry("memlock", "unlimited");
+        assertThat(catalog.get("rocm-7.2.2").summary()).startsWith("Legacy");
+        assertThat(catalog.get("therock-nightly").summary()).startsWith("Experimental");
+        for (ToolboxManifest m : catalog.all()) {
+            // Fedora's SELinux would deny the model mount (kyuz0's images run with labels off, as Toolbx does); the
+            // images stopped needing ROCBLAS_USE_HIPBLASLT.
+            assertThat(m.securityOpt()).as(m.flavor()).contains("label=disable");
+            assertThat(m.environment()).as(m.flavor()).doesNotContainKey("ROCBLAS_USE_HIPBLASLT");
+            // The load flag the image's llama.cpp takes: --load-mode since July 2026, --no-mmap before.
+            assertThat(m.command()).as(m.flavor()).containsAnyOf("--load-mode", "--no-mmap");
+        }
+        assertThat(catalog.get("rocm-7.2.2").command()).contains("--no-mmap").doesNotContain("--load-mode");
         ToolboxManifest radv = catalog.get("vulkan-radv");
         assertThat(radv.devices()).containsExactly("/dev/dri");
         assertThat(radv.groups()).containsExactly("video");
         assertThat(radv.commandFor("127.0.0.1", 13305, "/models/m.gguf")).containsExactly(
                 "llama-server", "--host", "127.0.0.1", "--port", "13305", "-m", "/models/m.gguf", "-c", "8192",
-                "-ngl", "999", "-fa", "1", "--no-mmap");
+                "-ngl", "999", "-fa", "1", "--load-mode", "none");
         assertThat(radv.healthPath()).isEqualTo("/health");
         assertThat(radv.modelMount()).isEqualTo("/models");
         assertThat(catalog.get("cpu").devices()).isEmpty();
