@@ -628,7 +628,7 @@ function _picocli_1bit_toolbox_create() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts="'--flavor' '--model' '--port' '--pull'"
-  local FLAVOR_option_args=("vulkan-radv" "vulkan-amdvlk" "rocm-6.4.4" "rocm-7.2.2" "cpu") # --flavor values
+  local FLAVOR_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
   local WHEN_option_args=("missing" "never") # --pull values
 
   type compopt &>/dev/null && compopt +o default
@@ -1093,7 +1093,7 @@ function _picocli_1bit_models_add() {
   local commands=""
   local flag_opts="'--pin' '-h' '--help' '-V' '--version'"
   local arg_opts="'--alias' '--ctx' '--parallel' '--flavor' '--ttl'"
-  local F_option_args=("vulkan-radv" "vulkan-amdvlk" "rocm-6.4.4" "rocm-7.2.2" "cpu") # --flavor values
+  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
 
