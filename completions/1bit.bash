@@ -968,7 +968,7 @@ function _picocli_1bit_backends_add() {
 
   local commands=""
   local flag_opts="'--disabled' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--kind' '--url' '--port' '--flavor' '--model' '--arg' '--priority'"
+  local arg_opts="'--kind' '--url' '--port' '--flavor' '--model' '--arg' '--priority' '--api-key-env'"
   local KIND_option_args=("toolbox" "lemonade" "flm" "openai") # --kind values
 
   type compopt &>/dev/null && compopt +o default
@@ -995,6 +995,9 @@ function _picocli_1bit_backends_add() {
       return
       ;;
     '--priority')
+      return
+      ;;
+    '--api-key-env')
       return
       ;;
   esac

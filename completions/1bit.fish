@@ -86,6 +86,7 @@ complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -l model -r -d 'Model file or id (repeatable).'
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -l arg -r -d 'Extra backend argument (repeatable).'
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -l priority -r -d 'Lower wins when two backends serve a model (default 100).'
+complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -l api-key-env -r -d 'Environment variable holding the key the proxy sends to this backend as Bearer (e.g.'
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -l disabled -d 'Register it disabled.'
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -s h -l help -d 'Show this help message and exit.'
 complete -c 1bit -n '__fish_seen_subcommand_from add; and __fish_seen_subcommand_from backends' -s V -l version -d 'Print version information and exit.'

@@ -107,7 +107,7 @@ public final class StatusCommand implements Callable<Integer> {
             Registry registry = registryRead.get();
             URI proxy = registry.proxyUrl();
             List<Future<Row>> rows = new ArrayList<>();
-            rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout)));
+            rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout, "")));
             Future<HttpProbe.Result> loaded = registry.models().isEmpty() ? null
                     : pool.submit(() -> HttpProbe.get(proxy, "/running", timeout));
             boolean flmRegistered = false;
@@ -115,11 +115,21 @@ public final class StatusCommand implements Callable<Integer> {
                 flmRegistered |= b.kind() == BackendKind.FLM;
                 String models = b.kind() == BackendKind.LEMONADE ? "/api/v1/models" : "/v1/models";
                 String health = b.kind() == BackendKind.TOOLBOX ? "/health" : "";
-                rows.add(pool.submit(() -> served(b.name(), b.kind().id(), b.url(), models, health, b.enabled(), timeout)));
+                String key = b.apiKeyEnv().isEmpty() ? "" : context.env().getOrDefault(b.apiKeyEnv(), "");
+                if (!b.apiKeyEnv().isEmpty() && key.isBlank()) {
+                    // Nothing is sent to a backend without the key it wants; the row says which variable to set.
+                    rows.add(pool.submit(() -> new Row(b.name(), b.kind().id(), b.url().toString(),
+                            b.enabled() ? "enabled" : "disabled", "API key: $" + b.apiKeyEnv() + " is not set", -1, 0,
+                            b.enabled())));
+                    continue;
+                }
+                String authorization = key.isEmpty() ? "" : "Bearer " + key;
+                rows.add(pool.submit(() -> served(b.name(), b.kind().id(), b.url(), models, health, b.enabled(), timeout,
+                        authorization)));
             }
             if (!flmRegistered) {
                 URI flm = URI.create("http://127.0.0.1:" + Registry.FLM_PORT);
-                rows.add(pool.submit(() -> served("fastflowlm", "flm", flm, "/v1/models", "", false, timeout)));
+                rows.add(pool.submit(() -> served("fastflowlm", "flm", flm, "/v1/models", "", false, timeout, "")));
             }
             Future<Row> webui = pool.submit(() -> {
                 LocalApp app = apps.get().openWebUi(proxy);
@@ -158,7 +168,7 @@ public final class StatusCommand implements Callable<Integer> {
                 if (t.name().startsWith(ToolboxModelRunner.PREFIX)) {
                     continue;  // the proxy's on-demand models: their rows come from the proxy
                 }
-                Row probed = served(t.name(), "toolbox", t.url(), t.modelsPath(), t.healthPath(), false, timeout);
+                Row probed = served(t.name(), "toolbox", t.url(), t.modelsPath(), t.healthPath(), false, timeout, "");
                 withState.add(new Row(t.name(), "toolbox", t.url().toString(), t.state().id() + " (not registered)",
                         probed.health(), probed.models(), probed.ms(), false));
             }
@@ -219,9 +229,10 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** Probes a model server: its health path (if any), then, when that answers, its model list. */
     private static Row served(String name, String kind, URI url, String modelsPath, String healthPath, boolean counts,
-                              Duration timeout) {
-        HttpProbe.Result health = HttpProbe.get(url, healthPath.isEmpty() ? modelsPath : healthPath, timeout);
-        HttpProbe.Result models = healthPath.isEmpty() || !health.ok() ? health : HttpProbe.get(url, modelsPath, timeout);
+                              Duration timeout, String authorization) {
+        HttpProbe.Result health = HttpProbe.get(url, healthPath.isEmpty() ? modelsPath : healthPath, timeout, authorization);
+        HttpProbe.Result models = healthPath.isEmpty() || !health.ok() ? health
+                : HttpProbe.get(url, modelsPath, timeout, authorization);
         int count = models.ok() ? ModelLister.ids(models.body()).map(List::size).orElse(-1) : -1;
         String state = kind.equals("proxy") ? (health.ok() ? "running" : "stopped") : counts ? "enabled" : "disabled";
         String shown = health.ok() && !models.ok() ? "models " + models.health() : health.health();

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +58,41 @@ class StatusCommandTest {
             assertThat(allDown.out()).contains("overall: down");
         } finally {
             up.stop(0);
+        }
+    }
+
+    @Test
+    void aBackendKeyIsSentFromItsVariableAndAMissingOneIsNamedWithoutAProbe() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer lemonade = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        lemonade.createContext("/api/v1/models", exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            seen.add(auth == null ? "-" : auth);
+            byte[] body = "{\"data\":[{\"id\":\"Qwen3-0.6B-GGUF\"}]}".getBytes();
+            exchange.sendResponseHeaders("Bearer k-123".equals(auth) ? 200 : 401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        lemonade.start();
+        try {
+            Cli cli = new Cli(home).env("ONEBIT_HOST_ROOT", Files.createDirectories(home.resolve("host")).toString())
+                    .env("PATH", home.toString());
+            assertThat(cli.run("backends", "add", "lemon", "--kind", "lemonade", "--api-key-env", "LEMON_KEY", "--port",
+                    Integer.toString(lemonade.getAddress().getPort())).code()).isZero();
+            assertThat(Files.readString(cli.configDir().resolve("registry.yaml"))).contains("apiKeyEnv: LEMON_KEY")
+                    .doesNotContain("k-123");
+            JsonNode missing = JSON.readTree(cli.run("status", "--json").out());
+            assertThat(missing.get("components")).filteredOn(c -> c.get("name").asText().equals("lemon"))
+                    .extracting(c -> c.get("health").asText()).containsExactly("API key: $LEMON_KEY is not set");
+            assertThat(seen).as("nothing sent without the key").isEmpty();
+            JsonNode keyed = JSON.readTree(cli.env("LEMON_KEY", "k-123").run("status", "--json").out());
+            assertThat(keyed.get("components")).filteredOn(c -> c.get("name").asText().equals("lemon"))
+                    .extracting(c -> c.get("health").asText() + "/" + c.get("models").asInt()).containsExactly("healthy/1");
+            assertThat(seen).containsExactly("Bearer k-123");
+            assertThat(cli.run("backends", "add", "bad", "--kind", "openai", "--api-key-env", "sk-not a name").code())
+                    .isEqualTo(ExitCode.USAGE.code());
+        } finally {
+            lemonade.stop(0);
         }
     }
 

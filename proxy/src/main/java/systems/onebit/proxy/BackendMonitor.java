@@ -3,6 +3,7 @@ package systems.onebit.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,17 +65,20 @@ final class BackendMonitor implements Backends, AutoCloseable {
     private final UpstreamClient http;
     private final Settings settings;
     private final ToIntFunction<String> inFlight;
+    private final BackendKeys keys;
     private final Map<String, Health> health = new ConcurrentHashMap<>();
     private final AtomicReference<List<LiveBackend>> snapshot = new AtomicReference<>(List.of());
     private final Object changes = new Object();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-backend-probe").factory());
 
-    BackendMonitor(RegistryWatch registry, UpstreamClient http, Settings settings, ToIntFunction<String> inFlight) {
+    BackendMonitor(RegistryWatch registry, UpstreamClient http, Settings settings, ToIntFunction<String> inFlight,
+                   BackendKeys keys) {
         this.registry = registry;
         this.http = http;
         this.settings = settings;
         this.inFlight = inFlight;
+        this.keys = keys;
     }
 
     /** Probes once (bounded by the probe timeout), then every interval in the background. */
@@ -239,17 +243,35 @@ final class BackendMonitor implements Backends, AutoCloseable {
 
     private Observation probe(Backend b, Health h) {
         LiveBackend at = new LiveBackend(b.name(), b.url(), b.priority(), List.of(), false);
+        List<Map.Entry<String, String>> headers;
         try {
-            if (b.kind() == BackendKind.TOOLBOX) {
-                try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/health", "")), settings.probeTimeout())) {
-                    r.body().readAllBytes();
-                    if (r.status() == 503) {
+            headers = keys.authorization(b.name()).map(a -> List.of(Map.entry("Authorization", a))).orElse(List.of());
+        } catch (BackendKeys.Missing e) {
+            return Observation.down(e.getMessage());  // no request without the key it wants
+        }
+        try {
+            // Each kind on its own readiness path first: llama-server's /health (503: loading), Lemonade's
+            // /api/v1/health, FastFlowLM's /api/tags (it has no /health); Lemonade lists models under /api/v1.
+            String ready = switch (b.kind()) {
+                case TOOLBOX -> "/health";
+                case LEMONADE -> "/api/v1/health";
+                case FLM -> "/api/tags";
+                case OPENAI -> "";
+            };
+            if (!ready.isEmpty()) {
+                try (UpstreamResponse r = http.send(get(at.root(ready, ""), headers), settings.probeTimeout())) {
+                    byte[] body = r.body().readAllBytes();
+                    if (r.status() == 503 && b.kind() == BackendKind.TOOLBOX) {
                         return new Observation(Probe.LOADING, List.of(), Optional.empty(), "loading its model (/health answers 503)");
+                    }
+                    if (r.status() != 200 || !json(body)) {
+                        return Observation.down(ready + " answered " + r.status() + (json(body) ? "" : ", not JSON"));
                     }
                 }
             }
             List<String> models;
-            try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.api("/models", "")), settings.probeTimeout())) {
+            URI list = b.kind() == BackendKind.LEMONADE ? at.root("/api/v1/models", "") : at.api("/models", "");
+            try (UpstreamResponse r = http.send(get(list, headers), settings.probeTimeout())) {
                 byte[] body = r.body().readAllBytes();
                 if (r.status() != 200) {
                     return Observation.down("its model list answered " + r.status());
@@ -259,11 +281,15 @@ final class BackendMonitor implements Backends, AutoCloseable {
                     return Observation.down("its model list is not an OpenAI-compatible JSON answer");
                 }
             }
+            if (b.kind() == BackendKind.FLM && !b.models().isEmpty()) {
+                // FastFlowLM lists every model it supports, downloaded or not: only those the registry names.
+                models = models.stream().filter(b.models()::contains).toList();
+            }
             boolean knowsSlots;
             synchronized (h) {
                 knowsSlots = h.propsRead && h.up;
             }
-            return new Observation(Probe.UP, models, knowsSlots ? Optional.empty() : Optional.of(props(at)), "");
+            return new Observation(Probe.UP, models, knowsSlots ? Optional.empty() : Optional.of(props(at, headers)), "");
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
                 return new Observation(Probe.BUSY, List.of(), Optional.empty(), "");
@@ -284,8 +310,8 @@ final class BackendMonitor implements Backends, AutoCloseable {
     }
 
     /** llama-server's /props; zeros from a backend that has no such path. */
-    private Props props(LiveBackend at) {
-        try (UpstreamResponse r = http.send(UpstreamClient.Request.get(at.root("/props", "")), settings.probeTimeout());
+    private Props props(LiveBackend at, List<Map.Entry<String, String>> headers) {
+        try (UpstreamResponse r = http.send(get(at.root("/props", ""), headers), settings.probeTimeout());
              InputStream in = r.body()) {
             byte[] body = in.readAllBytes();
             if (r.status() != 200) {
@@ -296,6 +322,19 @@ final class BackendMonitor implements Backends, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return new Props(0, 0);
         }
+    }
+
+    private static boolean json(byte[] body) {
+        try {
+            JsonNode doc = OpenAiError.JSON.readTree(body);
+            return doc != null && (doc.isObject() || doc.isArray());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static UpstreamClient.Request get(URI target, List<Map.Entry<String, String>> headers) {
+        return new UpstreamClient.Request("GET", target, headers, new byte[0]);
     }
 
     private static Optional<List<String>> ids(byte[] body) {

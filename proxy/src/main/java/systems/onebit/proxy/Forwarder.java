@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,9 +58,10 @@ final class Forwarder {
     private final Relay relay;
     private final OnDemandModels models;
     private final Duration downWait;
+    private final BackendKeys keys;
 
     Forwarder(Backends backends, Supplier<Registry> registry, ConcurrencyGate gate, UpstreamClient upstream, Relay relay,
-              OnDemandModels models, Duration downWait) {
+              OnDemandModels models, Duration downWait, BackendKeys keys) {
         this.backends = backends;
         this.registry = registry;
         this.gate = gate;
@@ -67,6 +69,7 @@ final class Forwarder {
         this.relay = relay;
         this.models = models;
         this.downWait = downWait;
+        this.keys = keys;
     }
 
     void forward(Call call, ClientSink sink) {
@@ -200,6 +203,17 @@ final class Forwarder {
      */
     private boolean sendOrRetry(Target target, Call call, ClientSink sink, int attempt) throws InterruptedException {
         LiveBackend backend = target.backend();
+        List<Map.Entry<String, String>> headers = call.headers();
+        try {
+            Optional<String> authorization = keys.authorization(backend.name());
+            if (authorization.isPresent()) {
+                headers = new ArrayList<>(headers);
+                headers.add(Map.entry("Authorization", authorization.get()));
+            }
+        } catch (BackendKeys.Missing e) {
+            sink.fail(OpenAiError.server(503, e.getMessage(), "backend_key_missing"));
+            return false;
+        }
         Optional<ConcurrencyGate.Permit> permit = gate.enter(backend.name(), backend.slots());
         if (permit.isEmpty()) {
             sink.fail(new OpenAiError(429, "backend '" + backend.name() + "' is busy and its queue is full; retry shortly",
@@ -211,7 +225,7 @@ final class Forwarder {
             try {
                 answer = upstream.send(new UpstreamClient.Request(call.method(), call.serverPath()
                         ? backend.root(call.rest(), call.rawQuery()) : backend.api(call.rest(), call.rawQuery()),
-                        call.headers(), call.body().bytes()));
+                        headers, call.body().bytes()));
             } catch (UpstreamException e) {
                 if (target.failed(e.kind(), e.getMessage()) && attempt < ATTEMPTS) {
                     return true;

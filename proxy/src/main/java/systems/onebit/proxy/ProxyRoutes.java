@@ -47,6 +47,7 @@ public final class ProxyRoutes {
     private static final Set<String> FORWARDED_HEADERS = Set.of("content-type", "accept", "openai-beta",
             "anthropic-version", "x-request-id");
 
+    private final Backends view;
     private final Supplier<List<LiveBackend>> backends;
     private final Supplier<Registry> registry;
     private final ProxyServer.Settings settings;
@@ -55,9 +56,10 @@ public final class ProxyRoutes {
     private final Forwarder forwarder;
     private final LemonadeRoutes lemonade;
 
-    ProxyRoutes(Supplier<List<LiveBackend>> backends, Supplier<Registry> registry, ProxyServer.Settings settings,
+    ProxyRoutes(Backends backends, Supplier<Registry> registry, ProxyServer.Settings settings,
                 Observer observer, OnDemandModels models, Forwarder forwarder, LemonadeRoutes lemonade) {
-        this.backends = backends;
+        this.view = backends;
+        this.backends = backends::snapshot;
         this.registry = registry;
         this.settings = settings;
         this.observer = observer;
@@ -153,6 +155,9 @@ public final class ProxyRoutes {
             node.put("name", b.name());
             node.put("url", b.url().toString());
             node.put("healthy", b.healthy());
+            if (!b.healthy()) {
+                node.put("error", view.why(b.name()));
+            }
             if (b.slots() > 0) {
                 node.put("slots", b.slots());
             }

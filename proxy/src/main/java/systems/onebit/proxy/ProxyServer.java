@@ -4,6 +4,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.host.HostPaths;
@@ -29,54 +30,67 @@ public final class ProxyServer implements AutoCloseable {
      * @param reasoningAsContent copy {@code reasoning_content} into empty {@code content} (clients that show only content)
      * @param failureThreshold failed requests in a row (timeouts, broken answers) that mark a backend down
      * @param downWait      how long a request for a model whose backends are all down waits for one to come back
+     * @param environment   where backends' keys are read ({@code apiKeyEnv} of a registry entry names the variable)
      */
     public record Settings(String host, int port, long maxBodyBytes, Duration connectTimeout, Duration firstByteTimeout,
                            Duration probeInterval, String apiKey, List<String> corsOrigins, int maxConcurrent,
                            int queueLimit, Duration idleTimeout, boolean reasoningAsContent, int failureThreshold,
-                           Duration downWait) {
+                           Duration downWait, Map<String, String> environment) {
         public Settings {
             corsOrigins = List.copyOf(corsOrigins);
+            environment = Map.copyOf(environment);
+        }
+
+        /** Never prints the keys (the proxy's own, or those in the environment). */
+        @Override
+        public String toString() {
+            return "Settings[" + host + ":" + port + ", " + (apiKey.isEmpty() ? "no key" : "key set") + "]";
         }
 
         public static Settings defaults(Registry registry) {
             return new Settings(registry.proxyHost(), registry.proxyPort(), 50L << 20, Duration.ofSeconds(2),
                     Duration.ofMinutes(5), Duration.ofSeconds(2), "", List.of(), 8, 64, Duration.ofMinutes(2), false, 3,
-                    Duration.ofSeconds(10));
+                    Duration.ofSeconds(10), System.getenv());
         }
 
         public Settings withPort(int value) {
             return new Settings(host, value, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
-                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait);
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait, environment);
         }
 
         public Settings withMaxBodyBytes(long value) {
             return new Settings(host, port, value, connectTimeout, firstByteTimeout, probeInterval, apiKey, corsOrigins,
-                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait);
+                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait, environment);
         }
 
         public Settings withAccess(String key, List<String> origins) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, key, origins,
-                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait);
+                    maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait, environment);
         }
 
         public Settings withLimits(int concurrent, int queue, Duration firstByte) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByte, probeInterval, apiKey, corsOrigins,
-                    concurrent, queue, idleTimeout, reasoningAsContent, failureThreshold, downWait);
+                    concurrent, queue, idleTimeout, reasoningAsContent, failureThreshold, downWait, environment);
         }
 
         public Settings withTimers(Duration probe, Duration idle) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probe, apiKey, corsOrigins,
-                    maxConcurrent, queueLimit, idle, reasoningAsContent, failureThreshold, downWait);
+                    maxConcurrent, queueLimit, idle, reasoningAsContent, failureThreshold, downWait, environment);
         }
 
         public Settings withReasoningAsContent(boolean value) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
-                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, value, failureThreshold, downWait);
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, value, failureThreshold, downWait, environment);
         }
 
         public Settings withHealth(int threshold, Duration wait) {
             return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
-                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, threshold, wait);
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, threshold, wait, environment);
+        }
+
+        public Settings withEnvironment(Map<String, String> value) {
+            return new Settings(host, port, maxBodyBytes, connectTimeout, firstByteTimeout, probeInterval, apiKey,
+                    corsOrigins, maxConcurrent, queueLimit, idleTimeout, reasoningAsContent, failureThreshold, downWait, value);
         }
     }
 
@@ -108,9 +122,10 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models) {
         UpstreamClient upstream = upstream(settings);
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
+        BackendKeys keys = new BackendKeys(registry::current, settings.environment());
         BackendMonitor monitor = new BackendMonitor(registry, upstream, new BackendMonitor.Settings(settings.probeInterval(),
-                Duration.ofSeconds(1), settings.failureThreshold()), gate::inFlight).start();
-        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream);
+                Duration.ofSeconds(1), settings.failureThreshold()), gate::inFlight, keys).start();
+        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream, keys);
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -138,10 +153,11 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The routes over {@code backends}; tests register them on Helidon's test server. */
     static ProxyRoutes routes(Backends backends, Supplier<Registry> registry, Settings settings,
-                              Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream) {
+                              Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream,
+                              BackendKeys keys) {
         Relay relay = new Relay(observer, settings.idleTimeout(), settings.reasoningAsContent());
-        Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait());
-        return new ProxyRoutes(backends::snapshot, registry, settings, observer, models, forwarder,
+        Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait(), keys);
+        return new ProxyRoutes(backends, registry, settings, observer, models, forwarder,
                 new LemonadeRoutes(backends::snapshot, models, observer, upstream, HostPaths.real()));
     }
 

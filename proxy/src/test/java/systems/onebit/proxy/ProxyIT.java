@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -169,7 +170,7 @@ class ProxyIT {
         Registry initial = store.read();
         try (ProxyServer reloading = ProxyServer.start(RegistryWatch.of(store), new ProxyServer.Settings("127.0.0.1", 0,
                 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(200), "", List.of(), 8, 64,
-                Duration.ofMinutes(1), false, 3, Duration.ofSeconds(10)),
+                Duration.ofMinutes(1), false, 3, Duration.ofSeconds(10), Map.of()),
                 new Observer(line -> { }))) {
             URI at = URI.create("http://127.0.0.1:" + reloading.port() + "/v1/models");
             assertThat(ids(at)).containsExactly("alpha");

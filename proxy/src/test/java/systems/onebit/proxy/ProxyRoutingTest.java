@@ -51,7 +51,8 @@ class ProxyRoutingTest {
         ProxyServer.Settings settings = ProxyServer.Settings.defaults(REGISTRY).withMaxBodyBytes(1024)
                 .withAccess("sesame", List.of("http://localhost:3000")).withHealth(3, Duration.ofMillis(500));
         ProxyServer.routes(Backends.fixed(BACKENDS), () -> REGISTRY, settings, new Observer(line -> { }),
-                ModelScheduler.none(), new ConcurrencyGate(8, 8), ProxyServer.upstream(settings)).register(rules);
+                ModelScheduler.none(), new ConcurrencyGate(8, 8), ProxyServer.upstream(settings),
+                new BackendKeys(() -> REGISTRY, Map.of())).register(rules);
     }
 
     private HttpClientResponse post(String path, String body) {

@@ -101,6 +101,11 @@ public final class BackendsCommand {
         @Option(names = "--priority", defaultValue = "100", description = "Lower wins when two backends serve a model (default ${DEFAULT-VALUE}).")
         int priority;
 
+        @Option(names = "--api-key-env", paramLabel = "VAR", defaultValue = "",
+                description = "Environment variable holding the key the proxy sends to this backend as Bearer (e.g. "
+                        + "LEMONADE_API_KEY); the key itself is never stored.")
+        String apiKeyEnv;
+
         @Option(names = "--disabled", description = "Register it disabled.")
         boolean disabled;
 
@@ -126,7 +131,7 @@ public final class BackendsCommand {
                 context.catalog().get(flavor.isEmpty() ? "vulkan-radv" : flavor);
             }
             String effectiveFlavor = k == BackendKind.TOOLBOX && flavor.isEmpty() ? "vulkan-radv" : flavor;
-            Backend backend = new Backend(name, k, target, effectiveFlavor, models, args, priority, !disabled);
+            Backend backend = new Backend(name, k, target, effectiveFlavor, models, args, priority, !disabled, apiKeyEnv);
             context.registry().update(r -> r.with(backend));
             context.out().println("added " + name + " (" + k.id() + ", " + target + ")");
             return 0;

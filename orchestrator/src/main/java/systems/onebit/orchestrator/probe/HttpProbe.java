@@ -42,6 +42,11 @@ public final class HttpProbe {
 
     /** GETs {@code base.resolve(path)}; never throws for network trouble and never takes longer than {@code timeout}. */
     public static Result get(URI base, String path, Duration timeout) {
+        return get(base, path, timeout, "");
+    }
+
+    /** As {@link #get(URI, String, Duration)}, sending {@code authorization} (e.g. {@code Bearer KEY}) when not empty. */
+    public static Result get(URI base, String path, Duration timeout, String authorization) {
         long start = System.nanoTime();
         URI target = base.resolve(path);
         if (!"http".equals(target.getScheme()) || target.getHost() == null) {
@@ -55,7 +60,7 @@ public final class HttpProbe {
             String host = target.getHost().contains(":") ? "[" + target.getHost() + "]" : target.getHost();
             return exchange(socket.getOutputStream(), new java.io.BufferedInputStream(new DeadlineStream(socket, deadline)),
                     host + ":" + port,
-                    pathAndQuery(target), start);
+                    pathAndQuery(target), authorization, start);
         } catch (SocketTimeoutException e) {
             return result(0, "", "timeout", start);
         } catch (java.net.ConnectException e) {
@@ -84,7 +89,8 @@ public final class HttpProbe {
             try {
                 channel.connect(java.net.UnixDomainSocketAddress.of(socket));
                 return exchange(java.nio.channels.Channels.newOutputStream(channel),
-                        new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(channel)), "d", path, start);
+                        new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(channel)), "d", path, "",
+                        start);
             } finally {
                 watchdog.interrupt();
             }
@@ -100,10 +106,12 @@ public final class HttpProbe {
                 + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
     }
 
-    private static Result exchange(OutputStream out, InputStream in, String host, String pathAndQuery, long start)
-            throws IOException {
+    private static Result exchange(OutputStream out, InputStream in, String host, String pathAndQuery,
+                                   String authorization, long start) throws IOException {
+        String auth = authorization.isEmpty() || authorization.contains("\r") || authorization.contains("\n") ? ""
+                : "Authorization: " + authorization + "\r\n";
         out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host
-                + "\r\nAccept: application/json\r\nUser-Agent: 1bit-probe\r\nConnection: close\r\n\r\n")
+                + "\r\nAccept: application/json\r\nUser-Agent: 1bit-probe\r\n" + auth + "Connection: close\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         String statusLine = line(in);

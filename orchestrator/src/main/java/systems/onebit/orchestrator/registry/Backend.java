@@ -12,11 +12,14 @@ import systems.onebit.orchestrator.OrchestratorException;
  * @param models   model files (toolbox) or model ids the backend is known to serve
  * @param args     extra arguments appended to the backend command
  * @param priority lower sorts first when two backends serve the same model
+ * @param apiKeyEnv the environment variable holding the key sent to the backend as Bearer (empty for none): the key
+ *                  itself is never stored in the registry
  */
 public record Backend(String name, BackendKind kind, URI url, String flavor, List<String> models, List<String> args,
-                      int priority, boolean enabled) {
+                      int priority, boolean enabled, String apiKeyEnv) {
 
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+    public static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     public static final int DEFAULT_PRIORITY = 100;
 
     public Backend {
@@ -32,10 +35,19 @@ public record Backend(String name, BackendKind kind, URI url, String flavor, Lis
             throw OrchestratorException.invalid("backend '" + name + "': a toolbox backend needs a flavor",
                     "add --flavor (see `1bit toolbox flavors`)");
         }
+        if (!apiKeyEnv.isEmpty() && !ENV_NAME.matcher(apiKeyEnv).matches()) {
+            throw OrchestratorException.invalid("backend '" + name + "': '" + apiKeyEnv + "' is not an environment variable name",
+                    "give the variable's name (e.g. LEMONADE_API_KEY), never the key itself");
+        }
         if (kind != BackendKind.TOOLBOX && !flavor.isBlank()) {
             throw OrchestratorException.invalid("backend '" + name + "': only toolbox backends have a flavor",
                     "drop --flavor, or use --kind toolbox");
         }
+    }
+
+    public Backend(String name, BackendKind kind, URI url, String flavor, List<String> models, List<String> args,
+                   int priority, boolean enabled) {
+        this(name, kind, url, flavor, models, args, priority, enabled, "");
     }
 
     public static void validateName(String name) {
@@ -54,6 +66,6 @@ public record Backend(String name, BackendKind kind, URI url, String flavor, Lis
     }
 
     public Backend withEnabled(boolean value) {
-        return new Backend(name, kind, url, flavor, models, args, priority, value);
+        return new Backend(name, kind, url, flavor, models, args, priority, value, apiKeyEnv);
     }
 }
