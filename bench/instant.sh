@@ -18,8 +18,7 @@ cleanup() {
   for c in backend front; do nginx -c "$work/$c.conf" -s stop 2>/dev/null || true; done
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+. bench/lib.sh
 backend=$(free_port); front=$(free_port); proxy=$(free_port)
 machine="$(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 # The backend gets CPU 0 to itself (it stands for a GPU server that leaves the CPU free); proxies, wrk and the rest

@@ -13,16 +13,12 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+. bench/lib.sh
 
-mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
-"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
-  systems.onebit.orchestrator.testing.TinyGgufTool "$work/tiny.gguf"
+tiny_gguf "$work/tiny.gguf"
 # A wider, deeper random model (384 x 12 layers): it streams at a few hundred tokens/s on one core, nearer a real
 # model's speed than the tiny one's thousands.
-"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
-  systems.onebit.orchestrator.testing.TinyGgufTool "$work/mid.gguf" 7 384 12 2048
+tiny_gguf "$work/mid.gguf" 7 384 12 2048
 
 backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port); backend2=$(free_port); nginx_port2=$(free_port)
 # One CPU thread for the backend by default: on a Strix Halo llama-server computes on the GPU and leaves the CPU

@@ -17,12 +17,9 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+. bench/lib.sh
 
-mvn -q -B -o dependency:build-classpath -pl orchestrator -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
-"$JAVA_HOME/bin/java" -cp "orchestrator/target/test-classes:orchestrator/target/classes:$(cat "$work/cp.txt")" \
-  systems.onebit.orchestrator.testing.TinyGgufTool "$work/tiny.gguf"
+tiny_gguf "$work/tiny.gguf"
 backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port)
 "$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 4096 -np 4 -t 1 --no-warmup \
   >"$work/llama.log" 2>&1 & pids+=($!)
