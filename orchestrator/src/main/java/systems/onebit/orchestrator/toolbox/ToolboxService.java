@@ -22,7 +22,6 @@ import systems.onebit.orchestrator.engine.ContainerEngine;
 import systems.onebit.orchestrator.engine.ContainerInfo;
 import systems.onebit.orchestrator.engine.ContainerSpec;
 import systems.onebit.orchestrator.engine.ContainerSpec.DeviceMapping;
-import systems.onebit.orchestrator.engine.ContainerSpec.ReadOnlyMount;
 import systems.onebit.orchestrator.engine.ContainerSpec.Ulimit;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
@@ -116,7 +115,7 @@ public final class ToolboxService {
         labels.put(Labels.MODELS_PATH, manifest.modelsPath());
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
                 devices, manifest.groups(), manifest.securityOpt(), ulimits,
-                List.of(new ReadOnlyMount(model.getParent().toString(), manifest.modelMount())), true);
+                ModelMounts.mounts(model, manifest.modelMount()), true);
         ContainerInfo created = engine.create(spec);
         return new Created(Toolbox.from(created), warnings);
     }
