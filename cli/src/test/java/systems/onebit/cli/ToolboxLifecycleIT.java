@@ -5,6 +5,7 @@ import static systems.onebit.orchestrator.testing.PodmanTestService.podman;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -131,6 +132,21 @@ class ToolboxLifecycleIT {
         assertThat(removed.code()).as(removed.toString()).isZero();
         assertListAgreesWithPodman("");
         assertThat(podman("inspect", "--format", "{{.State.Status}}", foreign).strip()).isEqualTo("running");
+    }
+
+    @Test
+    void theDeviceNodesOwnerGroupsAreTheContainersGroups() throws Exception {
+        // As on Debian/Ubuntu: 0660 nodes owned by host groups whose numbers the image's group file does not know.
+        Path host = home.resolve("host");
+        Files.setAttribute(host.resolve("dev/dri/renderD128"), "unix:gid", 4242);
+        Files.setAttribute(host.resolve("dev/kfd"), "unix:gid", 4343);
+        Path model = ModelFiles.emptyGguf(home.resolve("models"), "g.gguf");
+        assertThat(cli.run("toolbox", "create", name, "--flavor", "rocm-7.14", "--model", model.toString(),
+                "--port", Integer.toString(Cli.freePort())).code()).isZero();
+        assertThat(cli.run("toolbox", "start", name).code()).isZero();
+        Cli.Result groups = cli.run("toolbox", "exec", name, "--", "sh", "-c", "grep '^Groups:' /proc/self/status");
+        assertThat(groups.code()).as(groups.toString()).isZero();
+        assertThat(groups.out().split("\\s+")).contains("4242", "4343", "39", "105");
     }
 
     @Test

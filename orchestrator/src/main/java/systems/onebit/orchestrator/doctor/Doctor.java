@@ -53,6 +53,8 @@ public final class Doctor {
         results.add(renderNode());
         results.add(kfd());
         results.add(groups(limits));
+        results.add(podmanMode(limits));
+        results.add(selinux());
         results.add(memlock(limits));
         results.add(iommu(cmdline));
         results.add(gttParameters(cmdline));
@@ -115,6 +117,34 @@ public final class Doctor {
         }
         return CheckResult.warn("kfd", "/dev/kfd is missing: ROCm flavors cannot run (Vulkan flavors can)",
                 "use a kernel whose amdgpu driver has KFD (CONFIG_HSA_AMD=y), or stay on --flavor vulkan-radv");
+    }
+
+    /**
+     * Rootful Podman gets the device nodes' owner groups by number (1bit passes them); rootless Podman passes the
+     * user's groups only with crun's keep-groups, which runc lacks.
+     */
+    private CheckResult podmanMode(ProcessLimits limits) {
+        if (limits.uid() == 0) {
+            return CheckResult.ok("podman-mode", "rootful: the device nodes' owner groups are passed to containers by number");
+        }
+        boolean crun = Arrays.stream(env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"))
+                .filter(d -> !d.isEmpty()).anyMatch(d -> Files.isExecutable(Path.of(d, "crun")));
+        return crun
+                ? CheckResult.ok("podman-mode", "rootless with crun: containers can keep your video/render groups (keep-groups)")
+                : CheckResult.warn("podman-mode", "rootless Podman without crun: your video/render groups do not reach the "
+                        + "container, so 0660 device nodes (Debian, Ubuntu) are denied there",
+                        "install crun (`sudo apt install crun`), whose keep-groups passes your groups, or run 1bit as root");
+    }
+
+    /** SELinux's mode: enforcing would deny the model mount without label=disable, which every flavor sets. */
+    private CheckResult selinux() {
+        Path enforce = host.sys().resolve("fs/selinux/enforce");
+        if (!Files.exists(enforce)) {
+            return CheckResult.ok("selinux", "disabled (no /sys/fs/selinux)");
+        }
+        String mode = lines(enforce).stream().findFirst().orElse("").strip().equals("1") ? "enforcing" : "permissive";
+        return CheckResult.ok("selinux", mode + ": every 1bit flavor runs with label=disable (as Toolbx does), so model "
+                + "files are neither relabelled nor denied; a flavor of your own needs it too");
     }
 
     private CheckResult groups(ProcessLimits limits) {

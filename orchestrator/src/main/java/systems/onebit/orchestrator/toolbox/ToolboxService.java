@@ -114,7 +114,7 @@ public final class ToolboxService {
         labels.put(Labels.HEALTH_PATH, manifest.healthPath());
         labels.put(Labels.MODELS_PATH, manifest.modelsPath());
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
-                devices, manifest.groups(), manifest.securityOpt(), ulimits,
+                devices, groupsFor(manifest, devices), manifest.securityOpt(), ulimits,
                 ModelMounts.mounts(model, manifest.modelMount()), true);
         ContainerInfo created = engine.create(spec);
         return new Created(Toolbox.from(created), warnings);
@@ -233,6 +233,28 @@ public final class ToolboxService {
     }
 
     /** Host device nodes for the manifest's devices; a directory such as /dev/dri gives each node inside it. */
+    /**
+     * The manifest's groups (names, resolved in the image's group file) and, run as root, the numeric owner groups
+     * of the device nodes passed through: on Debian and Ubuntu /dev/kfd and /dev/dri/renderD* are 0660 with the
+     * host's video/render GIDs, which need not match the image's (Fedora's 0666 modes hide this).
+     */
+    List<String> groupsFor(ToolboxManifest manifest, List<DeviceMapping> devices) {
+        List<String> groups = new ArrayList<>(manifest.groups());
+        if (limits.uid() == 0) {
+            for (DeviceMapping d : devices) {
+                try {
+                    String gid = Files.getAttribute(Path.of(d.hostPath()), "unix:gid").toString();
+                    if (!gid.equals("0") && !groups.contains(gid)) {
+                        groups.add(gid);
+                    }
+                } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                    // a node whose group cannot be read keeps only the named groups
+                }
+            }
+        }
+        return groups;
+    }
+
     List<DeviceMapping> devicesFor(ToolboxManifest manifest) {
         List<DeviceMapping> out = new ArrayList<>();
         for (String device : manifest.devices()) {

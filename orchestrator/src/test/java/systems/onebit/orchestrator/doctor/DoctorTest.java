@@ -64,10 +64,12 @@ class DoctorTest {
     }
 
     @Test
-    void aWellSetUpHostPassesEveryCheck() {
+    void aWellSetUpHostPassesEveryCheck() throws IOException {
+        write("usr/bin/crun", "#!/bin/sh\n");  // rootless Podman keeps the user's groups through crun
+        root.resolve("usr/bin/crun").toFile().setExecutable(true);
         List<CheckResult> results = run();
         assertThat(results).extracting(CheckResult::id).containsExactly("podman", "podman-socket", "gpu-render-node",
-                "kfd", "groups", "memlock", "iommu", "kernel-gtt", "gpu-memory", "npu");
+                "kfd", "groups", "podman-mode", "selinux", "memlock", "iommu", "kernel-gtt", "gpu-memory", "npu");
         assertThat(results).allSatisfy(r -> assertThat(r.status()).as(r.id() + ": " + r.detail()).isEqualTo(Status.OK));
         assertThat(Doctor.anyFailed(results)).isFalse();
         assertThat(check(results, "gpu-memory").detail()).contains("GTT 124.0 GiB", "VRAM 512 MiB");
@@ -103,6 +105,24 @@ class DoctorTest {
         assertThat(check(results, "gpu-render-node").fix()).contains("modprobe amdgpu", "--flavor cpu");
         assertThat(check(results, "kfd").status()).isEqualTo(Status.WARN);
         assertThat(check(results, "kfd").fix()).contains("vulkan-radv");
+    }
+
+    @Test
+    void rootlessWithoutCrunWarnsAndSelinuxModeIsReported() throws IOException {
+        CheckResult mode = check(run(), "podman-mode");
+        assertThat(mode.status()).isEqualTo(Status.WARN);
+        assertThat(mode.detail()).contains("rootless", "without crun");
+        assertThat(mode.fix()).contains("crun", "keep-groups");
+        Path crun = bin.resolve("crun");
+        Files.writeString(crun, "#!/bin/sh\n");
+        crun.toFile().setExecutable(true);
+        assertThat(check(run(), "podman-mode").status()).isEqualTo(Status.OK);
+
+        assertThat(check(run(), "selinux").detail()).startsWith("disabled");
+        write("sys/fs/selinux/enforce", "1\n");
+        assertThat(check(run(), "selinux").detail()).startsWith("enforcing").contains("label=disable");
+        write("sys/fs/selinux/enforce", "0\n");
+        assertThat(check(run(), "selinux").detail()).startsWith("permissive");
     }
 
     @Test
