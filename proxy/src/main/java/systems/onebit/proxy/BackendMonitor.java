@@ -230,8 +230,12 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
     }
 
-    /** llama-server's slot count and per-slot context; zeros from a backend that does not say. */
-    private record Props(int slots, int context) {
+    /**
+     * llama-server's slot count and per-slot context; zeros from a backend that does not say.
+     *
+     * @param llamaServer whether /props answered as llama-server does
+     */
+    private record Props(int slots, int context, boolean llamaServer) {
     }
 
     /** @param props what the backend said of itself, when it was asked this time */
@@ -265,7 +269,9 @@ final class BackendMonitor implements Backends, AutoCloseable {
                         return new Observation(Probe.LOADING, List.of(), Optional.empty(), "loading its model (/health answers 503)");
                     }
                     if (r.status() != 200 || !json(body)) {
-                        return Observation.down(ready + " answered " + r.status() + (json(body) ? "" : ", not JSON"));
+                        Optional<String> other = b.kind() == BackendKind.TOOLBOX ? impostor(at, headers) : Optional.empty();
+                        return Observation.down(other.isPresent() ? misplaced(b, other.get())
+                                : ready + " answered " + r.status() + (json(body) ? "" : ", not JSON"));
                     }
                 }
             }
@@ -289,7 +295,17 @@ final class BackendMonitor implements Backends, AutoCloseable {
             synchronized (h) {
                 knowsSlots = h.propsRead && h.up;
             }
-            return new Observation(Probe.UP, models, knowsSlots ? Optional.empty() : Optional.of(props(at, headers)), "");
+            if (knowsSlots) {
+                return new Observation(Probe.UP, models, Optional.empty(), "");
+            }
+            Props props = props(at, headers);
+            if (b.kind() == BackendKind.TOOLBOX && !props.llamaServer()) {
+                Optional<String> other = impostor(at, headers);
+                if (other.isPresent()) {
+                    return Observation.down(misplaced(b, other.get()));
+                }
+            }
+            return new Observation(Probe.UP, models, Optional.of(props), "");
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
                 return new Observation(Probe.BUSY, List.of(), Optional.empty(), "");
@@ -315,13 +331,36 @@ final class BackendMonitor implements Backends, AutoCloseable {
              InputStream in = r.body()) {
             byte[] body = in.readAllBytes();
             if (r.status() != 200) {
-                return new Props(0, 0);
+                return new Props(0, 0, false);
             }
             JsonNode props = OpenAiError.JSON.readTree(body);
-            return new Props(props.path("total_slots").asInt(0), props.path("default_generation_settings").path("n_ctx").asInt(0));
+            JsonNode settings = props.path("default_generation_settings");
+            return new Props(props.path("total_slots").asInt(0), settings.path("n_ctx").asInt(0), settings.isObject());
         } catch (IOException | RuntimeException e) {
-            return new Props(0, 0);
+            return new Props(0, 0, false);
         }
+    }
+
+    /** Lemonade moved to 13305, the toolbox default: its models are never adopted as the toolbox backend's. */
+    private static String misplaced(Backend b, String other) {
+        return "port " + b.port() + " is " + other + ", not the toolbox backend '" + b.name() + "' (llama-server): "
+                + "stop " + other + " there, or give the backend another port";
+    }
+
+    /** What else answers where a llama-server should: Lemonade (its /api/v1/health) or FastFlowLM (/api/tags). */
+    private Optional<String> impostor(LiveBackend at, List<Map.Entry<String, String>> headers) {
+        for (String[] probe : new String[][] {{"/api/v1/health", "Lemonade"}, {"/api/tags", "FastFlowLM"}}) {
+            try (UpstreamResponse r = http.send(get(at.root(probe[0], ""), headers), settings.probeTimeout());
+                 InputStream in = r.body()) {
+                byte[] body = in.readAllBytes();
+                if (r.status() == 200 && json(body)) {
+                    return Optional.of(probe[1]);
+                }
+            } catch (IOException | RuntimeException e) {
+                // not that one
+            }
+        }
+        return Optional.empty();
     }
 
     private static boolean json(byte[] body) {

@@ -192,6 +192,20 @@ class EcosystemStandInsIT {
     }
 
     @Test
+    void lemonadeOnTheToolboxBackendsPortIsNamedAndItsModelsAreNotAdopted() throws Exception {
+        StandIn lemonade = standIn("", Map.of(
+                "/api/v1/health", "{\"status\":\"ok\",\"version\":\"10.1.0\",\"all_models_loaded\":[]}",
+                "/api/v1/models", "{\"object\":\"list\",\"data\":[{\"id\":\"Qwen3-0.6B-GGUF\"}]}",
+                "/v1/models", "{\"object\":\"list\",\"data\":[{\"id\":\"Qwen3-0.6B-GGUF\"}]}"), "application/json");
+        ProxyServer proxy = proxy(Map.of(), new Backend("llama", BackendKind.TOOLBOX, lemonade.url(), "vulkan-radv",
+                List.of(), List.of(), 100, true));
+        JsonNode llama = backend(proxy, "llama");
+        assertThat(llama.path("healthy").asBoolean()).isFalse();
+        assertThat(llama.path("error").asText()).contains("is Lemonade, not the toolbox backend 'llama'");
+        assertThat(JSON.readTree(get(proxy, "/v1/models").body()).path("data")).isEmpty();
+    }
+
+    @Test
     void aBackendThatAnswersItsModelListWithAWebPageIsDown() throws Exception {
         StandIn page = standIn("", Map.of("/v1/models", "<!doctype html><html><body>Lemonade</body></html>"), "text/html");
         ProxyServer proxy = proxy(Map.of(), new Backend("old", BackendKind.OPENAI, page.url(), "", List.of(), List.of(), 100,
