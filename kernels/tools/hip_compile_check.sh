@@ -87,12 +87,13 @@ report=$out/kernels-$arch.txt
 for o in $objects; do
   src=$(basename "$o" .cu.o)
   "$llvm/llvm-objcopy" --dump-section .hip_fatbin="$out/$src.fatbin" "$o" /dev/null
-  "$llvm/clang-offload-bundler" --list --type=o --input="$out/$src.fatbin" | grep -qx "hipv4-amdgcn-amd-amdhsa--$arch" \
+  # grep without -q: under pipefail, -q exits at the first match and the writer dies of SIGPIPE, failing the check.
+  "$llvm/clang-offload-bundler" --list --type=o --input="$out/$src.fatbin" | grep -x "hipv4-amdgcn-amd-amdhsa--$arch" >/dev/null \
     || fail "$src: no $arch code object in its fat binary"
   co=$out/$src-$arch.co
   "$llvm/clang-offload-bundler" --unbundle --type=o --input="$out/$src.fatbin" \
     --targets="hipv4-amdgcn-amd-amdhsa--$arch" --output="$co"
-  "$llvm/llvm-readelf" -h "$co" | grep -q "Flags:.*$arch" || fail "$src: code object is not for $arch"
+  "$llvm/llvm-readelf" -h "$co" | grep "Flags:.*$arch" >/dev/null || fail "$src: code object is not for $arch"
   # One line per kernel from the code object's metadata: name, wave size, scratch bytes, spills, registers, LDS.
   "$llvm/llvm-readelf" --notes "$co" | awk -v src="$src" '
     $1 == ".group_segment_fixed_size:" { lds = $2 }
