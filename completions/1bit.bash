@@ -183,6 +183,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends rm" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends enable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends key" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models add" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models ls" ];    then _picocli_1bit_models; return $?; fi
@@ -224,27 +225,29 @@ function _complete_1bit() {
   local cmds26=(backends rm)
   local cmds27=(backends enable)
   local cmds28=(backends disable)
-  local cmds29=(models add)
-  local cmds30=(models list)
-  local cmds31=(models ls)
-  local cmds32=(models rm)
-  local cmds33=(models fit)
-  local cmds34=(models inspect)
-  local cmds35=(models running)
-  local cmds36=(models unload)
-  local cmds37=(webui status)
-  local cmds38=(gaia status)
+  local cmds29=(backends key)
+  local cmds30=(models add)
+  local cmds31=(models list)
+  local cmds32=(models ls)
+  local cmds33=(models rm)
+  local cmds34=(models fit)
+  local cmds35=(models inspect)
+  local cmds36=(models running)
+  local cmds37=(models unload)
+  local cmds38=(webui status)
+  local cmds39=(gaia status)
 
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_key; return $?; fi
   if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_disable; return $?; fi
   if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_enable; return $?; fi
   if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_rm; return $?; fi
@@ -320,7 +323,7 @@ function _picocli_1bit_backends() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="list ls add rm enable disable"
+  local commands="list ls add rm enable disable key"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -1075,6 +1078,30 @@ function _picocli_1bit_backends_disable() {
     local positionals=""
     local currIndex
     currIndex=$(currentPositionalIndex "disable" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `key` subcommand.
+function _picocli_1bit_backends_key() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--remove' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+  local NAME_pos_param_args=($(1bit complete-names backends 2>/dev/null)) # 0-0 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "key" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
       positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
     fi

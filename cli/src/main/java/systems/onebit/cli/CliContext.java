@@ -1,5 +1,6 @@
 package systems.onebit.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +20,7 @@ import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.json.CachedYaml;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.registry.Credentials;
 import systems.onebit.orchestrator.registry.RegistryStore;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
 
@@ -29,6 +31,7 @@ import systems.onebit.orchestrator.toolbox.ToolboxService;
 public final class CliContext implements AutoCloseable {
 
     private final Map<String, String> env;
+    private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
     private ContainerEngine engine;
@@ -38,9 +41,28 @@ public final class CliContext implements AutoCloseable {
     private final Map<Class<?>, FutureTask<?>> ahead = new ConcurrentHashMap<>();
 
     public CliContext(Map<String, String> env, PrintStream out, PrintStream err) {
+        this(env, System.in, out, err);
+    }
+
+    public CliContext(Map<String, String> env, InputStream in, PrintStream out, PrintStream err) {
         this.env = Map.copyOf(env);
+        this.in = in;
         this.out = out;
         this.err = err;
+    }
+
+    public InputStream in() {
+        return in;
+    }
+
+    /** Backends' keys kept beside the registry (mode 600). */
+    public Credentials credentials() {
+        return new Credentials(configDir().resolve(Credentials.FILE));
+    }
+
+    /** Where backends' keys are looked up: the environment, then the credentials file. */
+    public Map<String, String> keyEnvironment() {
+        return credentials().under(env);
     }
 
     public Map<String, String> env() {

@@ -1,5 +1,6 @@
 package systems.onebit.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -33,10 +34,15 @@ public final class Main {
     }
 
     public static int run(Map<String, String> env, PrintStream out, PrintStream err, String... args) {
+        return run(env, System.in, out, err, args);
+    }
+
+    /** As above, reading standard input from {@code in} (a key given to `backends key`). */
+    public static int run(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, String... args) {
         // picocli otherwise looks up groovy.lang.Closure, and a class that is not there makes the JVM open every jar
         // on the class path (70 of them): about 100 ms of start-up.
         System.setProperty("picocli.disable.closures", "true");
-        try (CliContext context = new CliContext(env, out, err)) {
+        try (CliContext context = new CliContext(env, in, out, err)) {
             StatusCommand.collectAhead(context, args);
             CommandLine cli = commandLine(context, args.length > 0 ? args[0] : "");
             return cli.execute(args);

@@ -113,7 +113,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         settings = new ProxyServer.Settings(listen, port >= 0 ? port : registry.proxyPort(), maxBodyMb << 20,
                 settings.connectTimeout(), settings.firstByteTimeout(), settings.probeInterval(), apiKey, corsOrigins,
-                maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent, failureThreshold, downWait, context.env());
+                maxConcurrent, queue, settings.idleTimeout(), reasoningAsContent, failureThreshold, downWait, context.keyEnvironment());
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch cleanedUp = new CountDownLatch(1);
         PrintStream log = context.err();

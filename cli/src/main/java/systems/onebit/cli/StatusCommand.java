@@ -1,5 +1,6 @@
 package systems.onebit.cli;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -21,6 +22,7 @@ import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
 import systems.onebit.orchestrator.probe.HttpProbe;
+import systems.onebit.orchestrator.probe.KindProbe;
 import systems.onebit.orchestrator.probe.ModelLister;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
@@ -111,11 +113,11 @@ public final class StatusCommand implements Callable<Integer> {
             Future<HttpProbe.Result> loaded = registry.models().isEmpty() ? null
                     : pool.submit(() -> HttpProbe.get(proxy, "/running", timeout));
             boolean flmRegistered = false;
+            Map<String, String> keys = registry.backends().stream().anyMatch(b -> !b.apiKeyEnv().isEmpty())
+                    ? context.keyEnvironment() : Map.of();
             for (Backend b : registry.byPriority()) {
                 flmRegistered |= b.kind() == BackendKind.FLM;
-                String models = b.kind() == BackendKind.LEMONADE ? "/api/v1/models" : "/v1/models";
-                String health = b.kind() == BackendKind.TOOLBOX ? "/health" : "";
-                String key = b.apiKeyEnv().isEmpty() ? "" : context.env().getOrDefault(b.apiKeyEnv(), "");
+                String key = b.apiKeyEnv().isEmpty() ? "" : keys.getOrDefault(b.apiKeyEnv(), "");
                 if (!b.apiKeyEnv().isEmpty() && key.isBlank()) {
                     // Nothing is sent to a backend without the key it wants; the row says which variable to set.
                     rows.add(pool.submit(() -> new Row(b.name(), b.kind().id(), b.url().toString(),
@@ -123,9 +125,7 @@ public final class StatusCommand implements Callable<Integer> {
                             b.enabled())));
                     continue;
                 }
-                String authorization = key.isEmpty() ? "" : "Bearer " + key;
-                rows.add(pool.submit(() -> served(b.name(), b.kind().id(), b.url(), models, health, b.enabled(), timeout,
-                        authorization)));
+                rows.add(pool.submit(() -> registered(b, key.isEmpty() ? "" : "Bearer " + key, timeout)));
             }
             if (!flmRegistered) {
                 URI flm = URI.create("http://127.0.0.1:" + Registry.FLM_PORT);
@@ -225,6 +225,31 @@ public final class StatusCommand implements Callable<Integer> {
             list.forEach(t -> map.put(t.name(), t));
             return map;
         });
+    }
+
+    /**
+     * A registered backend probed as the proxy probes it ({@link KindProbe}: its kind's paths, JSON required, a
+     * toolbox port answered by Lemonade or FastFlowLM named).
+     */
+    private static Row registered(Backend b, String authorization, Duration timeout) {
+        long start = System.nanoTime();
+        KindProbe probe = KindProbe.probing(timeout, authorization);
+        String health;
+        int models = -1;
+        try {
+            switch (probe.probe(b, b.kind() == BackendKind.TOOLBOX)) {
+                case KindProbe.Up up -> {
+                    health = "healthy";
+                    models = up.models().size();
+                }
+                case KindProbe.Loading loading -> health = "loading";
+                case KindProbe.Down down -> health = down.why();
+            }
+        } catch (IOException e) {
+            health = e.getMessage();
+        }
+        return new Row(b.name(), b.kind().id(), b.url().toString(), b.enabled() ? "enabled" : "disabled", health, models,
+                (System.nanoTime() - start) / 1_000_000, b.enabled());
     }
 
     /** Probes a model server: its health path (if any), then, when that answers, its model list. */

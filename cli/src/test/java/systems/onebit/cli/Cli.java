@@ -1,5 +1,6 @@
 package systems.onebit.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,9 +57,15 @@ final class Cli {
     }
 
     Result run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** Runs with {@code input} on standard input. */
+    Result runWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(env, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), args);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

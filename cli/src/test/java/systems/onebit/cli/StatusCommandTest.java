@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,12 @@ class StatusCommandTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        lemonade.createContext("/api/v1/health", exchange -> {
+            byte[] body = "{\"status\":\"ok\",\"model_loaded\":null,\"all_models_loaded\":[]}".getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
         lemonade.start();
         try {
             Cli cli = new Cli(home).env("ONEBIT_HOST_ROOT", Files.createDirectories(home.resolve("host")).toString())
@@ -91,6 +98,39 @@ class StatusCommandTest {
             assertThat(seen).containsExactly("Bearer k-123");
             assertThat(cli.run("backends", "add", "bad", "--kind", "openai", "--api-key-env", "sk-not a name").code())
                     .isEqualTo(ExitCode.USAGE.code());
+
+            // The credentials file: the key from standard input, never argv; mode 600; the environment wins.
+            seen.clear();
+            Cli.Result stored = cli.without("LEMON_KEY").runWithInput("k-456\n", "backends", "key", "lemon");
+            assertThat(stored.code()).as(stored.toString()).isZero();
+            assertThat(stored.out() + stored.err()).doesNotContain("k-456");
+            Path credentials = cli.configDir().resolve("credentials");
+            assertThat(Files.getPosixFilePermissions(credentials)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.readString(cli.configDir().resolve("registry.yaml"))).doesNotContain("k-456");
+            cli.run("status", "--json");
+            assertThat(seen).containsExactly("Bearer k-456");
+            seen.clear();
+            cli.env("LEMON_KEY", "k-123").run("status", "--json");
+            assertThat(seen).as("the environment wins over the file").containsExactly("Bearer k-123");
+            seen.clear();
+            Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-r--r--"));
+            Cli.Result open = cli.without("LEMON_KEY").run("status", "--json");
+            assertThat(open.code()).as(open.toString()).isEqualTo(ExitCode.PRECONDITION.code());
+            assertThat(open.err()).contains("the credentials file " + credentials + " can be read by others")
+                    .contains("chmod 600 " + credentials);
+            assertThat(seen).isEmpty();
+            Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+            assertThat(cli.runWithInput("", "backends", "key", "lemon").code()).as("no key given").isEqualTo(ExitCode.USAGE.code());
+            assertThat(cli.run("backends", "key", "lemon", "--remove").code()).isZero();
+            assertThat(Files.readString(credentials)).doesNotContain("LEMON_KEY=");
+
+            // A toolbox backend whose port Lemonade answers: named, its model not counted as the toolbox's.
+            assertThat(cli.run("backends", "add", "llama2", "--kind", "toolbox", "--port",
+                    Integer.toString(lemonade.getAddress().getPort())).code()).isZero();
+            JsonNode misplaced = JSON.readTree(cli.run("status", "--json").out());
+            assertThat(misplaced.get("components")).filteredOn(c -> c.get("name").asText().equals("llama2"))
+                    .extracting(c -> c.get("health").asText()).singleElement().asString()
+                    .startsWith("port " + lemonade.getAddress().getPort() + " is Lemonade, not the toolbox backend 'llama2'");
         } finally {
             lemonade.stop(0);
         }

@@ -3,8 +3,11 @@ package systems.onebit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static systems.onebit.orchestrator.testing.PodmanTestService.podman;
 
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -120,8 +123,32 @@ class ToolboxFaultsIT {
     void portAlreadyTaken() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            fails(ExitCode.CONFLICT, "port " + port + " on 127.0.0.1 is already in use by another process: choose another with --port",
+            // The holder is read from /proc: this JVM, which does not answer HTTP.
+            fails(ExitCode.CONFLICT, "port " + port + " on 127.0.0.1 is already in use by java (pid "
+                            + ProcessHandle.current().pid() + "): stop it, or choose another port with --port",
                     "toolbox", "create", name, "--flavor", "vulkan-radv", "--model", model.toString(), "--port", Integer.toString(port));
+        }
+    }
+
+    @Test
+    void portHeldByLemonadeIsNamed() throws Exception {
+        // Lemonade stand-in: its documented health path and shape (docs/api/lemonade.md), nothing else.
+        HttpServer lemonade = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        lemonade.createContext("/api/v1/health", exchange -> {
+            byte[] body = "{\"status\":\"ok\",\"model_loaded\":null,\"all_models_loaded\":[]}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        lemonade.start();
+        try {
+            int port = lemonade.getAddress().getPort();
+            fails(ExitCode.CONFLICT, "port " + port + " on 127.0.0.1 is already in use by java (pid "
+                            + ProcessHandle.current().pid() + "), which answers as Lemonade",
+                    "toolbox", "create", name, "--flavor", "vulkan-radv", "--model", model.toString(), "--port", Integer.toString(port));
+        } finally {
+            lemonade.stop(0);
         }
     }
 

@@ -16,9 +16,9 @@ final class BackendKeys {
     /** A backend's variable is not set: nothing may be sent to it. */
     static final class Missing extends Exception {
         Missing(String backend, String variable) {
-            super("backend '" + backend + "' needs its API key in $" + variable + ", which is not set in the proxy's "
-                    + "environment: set it where the proxy starts (export " + variable + "=…, or Environment= in "
-                    + "1bit-proxy.service), then restart the proxy", null, false, false);
+            super("backend '" + backend + "' needs its API key in $" + variable + ", which is set neither in the "
+                    + "proxy's environment nor in its credentials file: store it with `1bit backends key " + backend
+                    + "` (or export " + variable + "=… where the proxy starts), then restart the proxy", null, false, false);
         }
     }
 

@@ -1,9 +1,6 @@
 package systems.onebit.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
+import systems.onebit.orchestrator.probe.KindProbe;
 import systems.onebit.orchestrator.registry.Backend;
-import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
  * The registry's enabled backends and whether each is up, as one immutable snapshot a request reads without waiting.
@@ -230,82 +227,36 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
     }
 
-    /**
-     * llama-server's slot count and per-slot context; zeros from a backend that does not say.
-     *
-     * @param llamaServer whether /props answered as llama-server does
-     */
-    private record Props(int slots, int context, boolean llamaServer) {
-    }
-
     /** @param props what the backend said of itself, when it was asked this time */
-    private record Observation(Probe result, List<String> models, Optional<Props> props, String why) {
+    private record Observation(Probe result, List<String> models, Optional<KindProbe.Props> props, String why) {
         static Observation down(String why) {
             return new Observation(Probe.DOWN, List.of(), Optional.empty(), why);
         }
     }
 
     private Observation probe(Backend b, Health h) {
-        LiveBackend at = new LiveBackend(b.name(), b.url(), b.priority(), List.of(), false);
         List<Map.Entry<String, String>> headers;
         try {
             headers = keys.authorization(b.name()).map(a -> List.of(Map.entry("Authorization", a))).orElse(List.of());
         } catch (BackendKeys.Missing e) {
             return Observation.down(e.getMessage());  // no request without the key it wants
         }
+        KindProbe kinds = new KindProbe(target -> {
+            try (UpstreamResponse r = http.send(new UpstreamClient.Request("GET", target, headers, new byte[0]),
+                    settings.probeTimeout())) {
+                return new KindProbe.Answer(r.status(), r.body().readAllBytes());
+            }
+        });
+        boolean knowsSlots;
+        synchronized (h) {
+            knowsSlots = h.propsRead && h.up;
+        }
         try {
-            // Each kind on its own readiness path first: llama-server's /health (503: loading), Lemonade's
-            // /api/v1/health, FastFlowLM's /api/tags (it has no /health); Lemonade lists models under /api/v1.
-            String ready = switch (b.kind()) {
-                case TOOLBOX -> "/health";
-                case LEMONADE -> "/api/v1/health";
-                case FLM -> "/api/tags";
-                case OPENAI -> "";
+            return switch (kinds.probe(b, !knowsSlots)) {
+                case KindProbe.Up up -> new Observation(Probe.UP, up.models(), up.props(), "");
+                case KindProbe.Loading loading -> new Observation(Probe.LOADING, List.of(), Optional.empty(), loading.why());
+                case KindProbe.Down down -> Observation.down(down.why());
             };
-            if (!ready.isEmpty()) {
-                try (UpstreamResponse r = http.send(get(at.root(ready, ""), headers), settings.probeTimeout())) {
-                    byte[] body = r.body().readAllBytes();
-                    if (r.status() == 503 && b.kind() == BackendKind.TOOLBOX) {
-                        return new Observation(Probe.LOADING, List.of(), Optional.empty(), "loading its model (/health answers 503)");
-                    }
-                    if (r.status() != 200 || !json(body)) {
-                        Optional<String> other = b.kind() == BackendKind.TOOLBOX ? impostor(at, headers) : Optional.empty();
-                        return Observation.down(other.isPresent() ? misplaced(b, other.get())
-                                : ready + " answered " + r.status() + (json(body) ? "" : ", not JSON"));
-                    }
-                }
-            }
-            List<String> models;
-            URI list = b.kind() == BackendKind.LEMONADE ? at.root("/api/v1/models", "") : at.api("/models", "");
-            try (UpstreamResponse r = http.send(get(list, headers), settings.probeTimeout())) {
-                byte[] body = r.body().readAllBytes();
-                if (r.status() != 200) {
-                    return Observation.down("its model list answered " + r.status());
-                }
-                models = ids(body).orElse(null);
-                if (models == null) {
-                    return Observation.down("its model list is not an OpenAI-compatible JSON answer");
-                }
-            }
-            if (b.kind() == BackendKind.FLM && !b.models().isEmpty()) {
-                // FastFlowLM lists every model it supports, downloaded or not: only those the registry names.
-                models = models.stream().filter(b.models()::contains).toList();
-            }
-            boolean knowsSlots;
-            synchronized (h) {
-                knowsSlots = h.propsRead && h.up;
-            }
-            if (knowsSlots) {
-                return new Observation(Probe.UP, models, Optional.empty(), "");
-            }
-            Props props = props(at, headers);
-            if (b.kind() == BackendKind.TOOLBOX && !props.llamaServer()) {
-                Optional<String> other = impostor(at, headers);
-                if (other.isPresent()) {
-                    return Observation.down(misplaced(b, other.get()));
-                }
-            }
-            return new Observation(Probe.UP, models, Optional.of(props), "");
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.TIMEOUT && busy(b.name(), h)) {
                 return new Observation(Probe.BUSY, List.of(), Optional.empty(), "");
@@ -323,75 +274,6 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
         return inFlight.applyAsInt(name) > 0
                 || (recent != 0 && System.nanoTime() - recent < 2 * settings.probeInterval().toNanos());
-    }
-
-    /** llama-server's /props; zeros from a backend that has no such path. */
-    private Props props(LiveBackend at, List<Map.Entry<String, String>> headers) {
-        try (UpstreamResponse r = http.send(get(at.root("/props", ""), headers), settings.probeTimeout());
-             InputStream in = r.body()) {
-            byte[] body = in.readAllBytes();
-            if (r.status() != 200) {
-                return new Props(0, 0, false);
-            }
-            JsonNode props = OpenAiError.JSON.readTree(body);
-            JsonNode settings = props.path("default_generation_settings");
-            return new Props(props.path("total_slots").asInt(0), settings.path("n_ctx").asInt(0), settings.isObject());
-        } catch (IOException | RuntimeException e) {
-            return new Props(0, 0, false);
-        }
-    }
-
-    /** Lemonade moved to 13305, the toolbox default: its models are never adopted as the toolbox backend's. */
-    private static String misplaced(Backend b, String other) {
-        return "port " + b.port() + " is " + other + ", not the toolbox backend '" + b.name() + "' (llama-server): "
-                + "stop " + other + " there, or give the backend another port";
-    }
-
-    /** What else answers where a llama-server should: Lemonade (its /api/v1/health) or FastFlowLM (/api/tags). */
-    private Optional<String> impostor(LiveBackend at, List<Map.Entry<String, String>> headers) {
-        for (String[] probe : new String[][] {{"/api/v1/health", "Lemonade"}, {"/api/tags", "FastFlowLM"}}) {
-            try (UpstreamResponse r = http.send(get(at.root(probe[0], ""), headers), settings.probeTimeout());
-                 InputStream in = r.body()) {
-                byte[] body = in.readAllBytes();
-                if (r.status() == 200 && json(body)) {
-                    return Optional.of(probe[1]);
-                }
-            } catch (IOException | RuntimeException e) {
-                // not that one
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean json(byte[] body) {
-        try {
-            JsonNode doc = OpenAiError.JSON.readTree(body);
-            return doc != null && (doc.isObject() || doc.isArray());
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static UpstreamClient.Request get(URI target, List<Map.Entry<String, String>> headers) {
-        return new UpstreamClient.Request("GET", target, headers, new byte[0]);
-    }
-
-    private static Optional<List<String>> ids(byte[] body) {
-        try {
-            JsonNode root = OpenAiError.JSON.readTree(body);
-            if (root == null || !root.path("data").isArray()) {
-                return Optional.empty();
-            }
-            List<String> ids = new ArrayList<>();
-            for (JsonNode m : root.path("data")) {
-                if (m.hasNonNull("id")) {
-                    ids.add(m.get("id").asText());
-                }
-            }
-            return Optional.of(ids);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
     }
 
     private void publish() {

@@ -2,6 +2,7 @@ package systems.onebit.proxy;
 
 import java.net.URI;
 import java.util.List;
+import systems.onebit.orchestrator.probe.BaseUrl;
 import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
@@ -19,30 +20,13 @@ public record LiveBackend(String name, URI url, BackendKind kind, int priority, 
         this(name, url, BackendKind.OPENAI, priority, models, healthy, 0, 0);
     }
 
-    /**
-     * Where an OpenAI path ({@code /chat/completions}) goes: appended to the URL's own path when that ends in
-     * {@code /v1} ({@code http://host/openai/v1}), else under {@code /v1} of the URL's path.
-     */
+    /** Where an OpenAI path ({@code /chat/completions}) goes: see {@link BaseUrl#api}. */
     URI api(String rest, String rawQuery) {
-        String base = trimmed(url.getRawPath());
-        String path = (base.endsWith("/v1") ? base : base + "/v1") + rest;
-        return url.resolve(path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+        return BaseUrl.api(url, rest, rawQuery);
     }
 
-    /** A server path ({@code /health}, {@code /props}) beside the API: the URL's path without a trailing /v1. */
+    /** A server path ({@code /health}, {@code /props}) beside the API: see {@link BaseUrl#root}. */
     URI root(String path, String rawQuery) {
-        String base = trimmed(url.getRawPath());
-        if (base.endsWith("/v1")) {
-            base = base.substring(0, base.length() - 3);
-        }
-        return url.resolve(base + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
-    }
-
-    private static String trimmed(String path) {
-        String p = path == null ? "" : path;
-        while (p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        return p;
+        return BaseUrl.root(url, path, rawQuery);
     }
 }

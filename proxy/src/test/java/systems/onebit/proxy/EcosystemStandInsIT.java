@@ -183,7 +183,7 @@ class EcosystemStandInsIT {
                         true, "LEMONADE_API_KEY"));
         JsonNode down = backend(proxy, "lemonade");
         assertThat(down.path("healthy").asBoolean()).isFalse();
-        assertThat(down.path("error").asText()).contains("$LEMONADE_API_KEY", "not set");
+        assertThat(down.path("error").asText()).contains("$LEMONADE_API_KEY", "set neither in the proxy's environment nor in its credentials file", "1bit backends key lemonade");
         HttpResponse<String> refused = ask(proxy, "Qwen3-0.6B-GGUF");
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.body()).contains("LEMONADE_API_KEY").doesNotContain(KEY);

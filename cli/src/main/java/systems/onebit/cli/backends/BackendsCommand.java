@@ -19,7 +19,7 @@ import systems.onebit.orchestrator.registry.Registry;
 @Command(name = "backends", mixinStandardHelpOptions = true,
         description = "The backend registry ($XDG_CONFIG_HOME/1bit/registry.yaml; locked, atomic writes).",
         subcommands = {BackendsCommand.ListBackends.class, BackendsCommand.Add.class, BackendsCommand.Remove.class,
-                BackendsCommand.Enable.class, BackendsCommand.Disable.class})
+                BackendsCommand.Enable.class, BackendsCommand.Disable.class, BackendKey.class})
 public final class BackendsCommand {
 
     static Map<String, Object> toJson(Backend b, Registry registry) {

@@ -47,8 +47,12 @@ public final class HttpProbe {
 
     /** As {@link #get(URI, String, Duration)}, sending {@code authorization} (e.g. {@code Bearer KEY}) when not empty. */
     public static Result get(URI base, String path, Duration timeout, String authorization) {
+        return get(base.resolve(path), timeout, authorization);
+    }
+
+    /** GETs {@code target} itself, sending {@code authorization} when not empty. */
+    public static Result get(URI target, Duration timeout, String authorization) {
         long start = System.nanoTime();
-        URI target = base.resolve(path);
         if (!"http".equals(target.getScheme()) || target.getHost() == null) {
             return new Result(0, "", "not an http URL", Duration.ZERO);
         }

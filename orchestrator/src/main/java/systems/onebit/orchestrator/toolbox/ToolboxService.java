@@ -3,9 +3,6 @@ package systems.onebit.orchestrator.toolbox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +39,7 @@ public final class ToolboxService {
     private final ContainerEngine engine;
     private final HostPaths host;
     private final ProcessLimits limits;
+    private final PortCheck ports = PortCheck.real();
 
     /**
      * @param catalog the flavors, loaded only when a command needs them
@@ -87,7 +85,7 @@ public final class ToolboxService {
                         "choose another with --port, or remove it with `1bit toolbox rm " + other.name() + "`");
             }
         }
-        requirePortFree(manifest.defaultHost(), port);
+        ports.requireFree(manifest.defaultHost(), port);
         if (!engine.imageExists(manifest.image())) {
             if (!request.pull()) {
                 throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
@@ -144,7 +142,7 @@ public final class ToolboxService {
             if (toolbox.running()) {
                 return "already running on " + toolbox.url();
             }
-            requirePortFree(toolbox.host(), toolbox.port());
+            ports.requireFree(toolbox.host(), toolbox.port());
             engine.start(name);
             return "started on " + toolbox.url();
         });
@@ -167,7 +165,7 @@ public final class ToolboxService {
             if (toolbox.running()) {
                 engine.stop(name, timeout);
             }
-            requirePortFree(toolbox.host(), toolbox.port());
+            ports.requireFree(toolbox.host(), toolbox.port());
             engine.start(name);
             return "restarted on " + toolbox.url();
         });
@@ -317,16 +315,6 @@ public final class ToolboxService {
                     "make it readable (chmod a+r) by the user that runs 1bit and Podman");
         }
         return abs;
-    }
-
-    static void requirePortFree(String host, int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (IOException e) {
-            throw OrchestratorException.conflict("port " + port + " on " + host + " is already in use by another process",
-                    "choose another with --port, or find what holds it with `ss -ltnp 'sport = :" + port + "'`");
-        }
     }
 
     /**
