@@ -3,6 +3,7 @@ package systems.onebit.orchestrator.doctor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -120,8 +121,9 @@ public final class Doctor {
     }
 
     /**
-     * Rootful Podman gets the device nodes' owner groups by number (1bit passes them); rootless Podman passes the
-     * user's groups only with crun's keep-groups, which runc lacks.
+     * Rootful Podman gets the device nodes' owner groups by number (1bit passes them); rootless Podman keeps the
+     * user's own groups only through crun (keep-groups), which runc lacks. Device nodes anyone may open (Fedora's
+     * 0666) need neither.
      */
     private CheckResult podmanMode(ProcessLimits limits) {
         if (limits.uid() == 0) {
@@ -129,11 +131,37 @@ public final class Doctor {
         }
         boolean crun = Arrays.stream(env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"))
                 .filter(d -> !d.isEmpty()).anyMatch(d -> Files.isExecutable(Path.of(d, "crun")));
-        return crun
-                ? CheckResult.ok("podman-mode", "rootless with crun: containers can keep your video/render groups (keep-groups)")
-                : CheckResult.warn("podman-mode", "rootless Podman without crun: your video/render groups do not reach the "
-                        + "container, so 0660 device nodes (Debian, Ubuntu) are denied there",
-                        "install crun (`sudo apt install crun`), whose keep-groups passes your groups, or run 1bit as root");
+        if (crun) {
+            return CheckResult.ok("podman-mode", "rootless with crun: containers keep your video/render groups (keep-groups)");
+        }
+        List<String> closed = new ArrayList<>();
+        for (String node : deviceNodes()) {
+            try {
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(host.dev().resolve(node)));
+                if (!mode.endsWith("rw-") && !mode.endsWith("rwx")) {
+                    closed.add("/dev/" + node + " (" + mode + ")");
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                closed.add("/dev/" + node + " (mode unreadable)");
+            }
+        }
+        if (closed.isEmpty()) {
+            return CheckResult.ok("podman-mode", "rootless: the GPU device nodes are open to every user, no groups needed");
+        }
+        return CheckResult.fail("podman-mode", "rootless Podman without crun: your video/render groups do not reach the "
+                        + "container, so " + String.join(", ", closed) + " will be denied there",
+                "install crun (`sudo apt install crun`; Podman then keeps your groups with keep-groups), or run 1bit as "
+                        + "root (rootful Podman gets the nodes' groups by number), or open the nodes to all users as Fedora "
+                        + "does (a udev rule: KERNEL==\"kfd\", MODE=\"0666\" and SUBSYSTEM==\"drm\", KERNEL==\"renderD*\", MODE=\"0666\")");
+    }
+
+    /** The GPU nodes a toolbox is given, relative to /dev: render nodes and kfd. */
+    private List<String> deviceNodes() {
+        List<String> nodes = new ArrayList<>(list(host.dev().resolve("dri"), "renderD").stream().map(n -> "dri/" + n).toList());
+        if (Files.exists(host.dev().resolve("kfd"))) {
+            nodes.add("kfd");
+        }
+        return nodes;
     }
 
     /** SELinux's mode: enforcing would deny the model mount without label=disable, which every flavor sets. */

@@ -15,6 +15,12 @@ public record ContainerSpec(String name, String image, List<String> entrypoint, 
                             List<String> securityOpt, List<Ulimit> ulimits, List<ReadOnlyMount> mounts,
                             boolean hostNetwork) {
 
+    /**
+     * In {@code groups}: keep the calling user's own supplementary groups (rootless Podman with crun), as Podman's
+     * {@code --group-add keep-groups}; no other group may be given with it.
+     */
+    public static final String KEEP_GROUPS = "keep-groups";
+
     public ContainerSpec {
         entrypoint = List.copyOf(entrypoint);
         environment = Map.copyOf(environment);

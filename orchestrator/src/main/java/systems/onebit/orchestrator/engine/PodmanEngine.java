@@ -171,13 +171,18 @@ public final class PodmanEngine implements ContainerEngine {
                     .withInit(true)
                     .withDevices(spec.devices().stream()
                             .map(d -> new Device("rwm", d.containerPath(), d.hostPath())).toList())
-                    .withGroupAdd(spec.groups())
+                    .withGroupAdd(spec.groups().stream().filter(g -> !g.equals(ContainerSpec.KEEP_GROUPS)).toList())
                     .withSecurityOpts(spec.securityOpt())
                     .withUlimits(spec.ulimits().stream().map(u -> new Ulimit(u.name(), u.soft(), u.hard())).toList())
                     .withBinds(spec.mounts().stream()
                             .map(m -> new Bind(m.hostPath(), new Volume(m.containerPath()), AccessMode.ro)).toList());
             if (spec.hostNetwork()) {
                 host.withNetworkMode("host");
+            }
+            if (spec.groups().contains(ContainerSpec.KEEP_GROUPS)) {
+                // What `podman run --group-add keep-groups` sends (its CLI refuses the flag for remote use; the API
+                // takes the annotation): crun then leaves the caller's supplementary groups in the container.
+                host.withAnnotations(Map.of("run.oci.keep_original_groups", "1"));
             }
             try {
                 CreateContainerResponse created = client.createContainerCmd(spec.image())

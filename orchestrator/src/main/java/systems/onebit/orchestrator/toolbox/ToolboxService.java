@@ -112,7 +112,7 @@ public final class ToolboxService {
         labels.put(Labels.HEALTH_PATH, manifest.healthPath());
         labels.put(Labels.MODELS_PATH, manifest.modelsPath());
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
-                devices, groupsFor(manifest, devices), manifest.securityOpt(), ulimits,
+                devices, groupsFor(manifest, devices, limits, host), manifest.securityOpt(), ulimits,
                 ModelMounts.mounts(model, manifest.modelMount()), true);
         ContainerInfo created = engine.create(spec);
         return new Created(Toolbox.from(created), warnings);
@@ -230,13 +230,17 @@ public final class ToolboxService {
         systems.onebit.orchestrator.registry.Backend.validateName(name);
     }
 
-    /** Host device nodes for the manifest's devices; a directory such as /dev/dri gives each node inside it. */
     /**
      * The manifest's groups (names, resolved in the image's group file) and, run as root, the numeric owner groups
      * of the device nodes passed through: on Debian and Ubuntu /dev/kfd and /dev/dri/renderD* are 0660 with the
-     * host's video/render GIDs, which need not match the image's (Fedora's 0666 modes hide this).
+     * host's video/render GIDs, which need not match the image's (Fedora's 0666 modes hide this). Rootless with
+     * crun: the user's own groups, kept ({@link ContainerSpec#KEEP_GROUPS}).
      */
-    List<String> groupsFor(ToolboxManifest manifest, List<DeviceMapping> devices) {
+    static List<String> groupsFor(ToolboxManifest manifest, List<DeviceMapping> devices, ProcessLimits limits, HostPaths host) {
+        if (limits.uid() != 0 && Stream.of("/usr/bin/crun", "/usr/local/bin/crun").map(host::resolve).anyMatch(Files::isExecutable)) {
+            // Rootless: the image's video/render names map to no group of ours; crun can keep the user's own.
+            return List.of(ContainerSpec.KEEP_GROUPS);
+        }
         List<String> groups = new ArrayList<>(manifest.groups());
         if (limits.uid() == 0) {
             for (DeviceMapping d : devices) {
@@ -253,6 +257,7 @@ public final class ToolboxService {
         return groups;
     }
 
+    /** Host device nodes for the manifest's devices; a directory such as /dev/dri gives each node inside it. */
     List<DeviceMapping> devicesFor(ToolboxManifest manifest) {
         List<DeviceMapping> out = new ArrayList<>();
         for (String device : manifest.devices()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,11 +109,19 @@ class DoctorTest {
     }
 
     @Test
-    void rootlessWithoutCrunWarnsAndSelinuxModeIsReported() throws IOException {
+    void rootlessWithoutCrunFailsOnClosedNodesAndSelinuxModeIsReported() throws IOException {
+        for (String node : List.of("dev/dri/renderD128", "dev/kfd")) {
+            Files.setPosixFilePermissions(root.resolve(node), PosixFilePermissions.fromString("rw-rw----"));
+        }
         CheckResult mode = check(run(), "podman-mode");
-        assertThat(mode.status()).isEqualTo(Status.WARN);
-        assertThat(mode.detail()).contains("rootless", "without crun");
-        assertThat(mode.fix()).contains("crun", "keep-groups");
+        assertThat(mode.status()).isEqualTo(Status.FAIL);
+        assertThat(mode.detail()).contains("rootless", "without crun", "/dev/dri/renderD128 (rw-rw----)", "/dev/kfd (rw-rw----)");
+        assertThat(mode.fix()).contains("crun", "keep-groups", "root", "MODE=\"0666\"");
+        for (String node : List.of("dev/dri/renderD128", "dev/kfd")) {
+            Files.setPosixFilePermissions(root.resolve(node), PosixFilePermissions.fromString("rw-rw-rw-"));
+        }
+        assertThat(check(run(), "podman-mode").status()).as("0666 nodes, as on Fedora").isEqualTo(Status.OK);
+        Files.setPosixFilePermissions(root.resolve("dev/kfd"), PosixFilePermissions.fromString("rw-rw----"));
         Path crun = bin.resolve("crun");
         Files.writeString(crun, "#!/bin/sh\n");
         crun.toFile().setExecutable(true);
