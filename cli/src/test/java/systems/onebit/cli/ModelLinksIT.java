@@ -2,8 +2,13 @@ package systems.onebit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import systems.onebit.orchestrator.testing.ModelFiles;
 import systems.onebit.orchestrator.testing.PodmanTestService;
+import systems.onebit.orchestrator.testing.TestImages;
+import systems.onebit.orchestrator.testing.TinyGguf;
 
 /**
  * Models in the Hugging Face cache layout ({@code snapshots/REV/FILE} → {@code ../../blobs/SHA}, as huggingface_hub,
@@ -63,6 +70,34 @@ class ModelLinksIT {
         Cli.Result inside = cli.run("toolbox", "exec", name, "--", "sh", "-c",
                 "test -r /models/Qwen3-0.6B-Q4_K_M.gguf && head -c 4 /models/Qwen3-0.6B-Q4_K_M.gguf");
         assertThat(inside.out()).isEqualTo("GGUF");
+    }
+
+    @Test
+    void aSplitModelInTheCacheLayoutIsLoadedByARealLlamaServer() throws Exception {
+        TestImages.cpuManifest(cli.configDir().resolve("toolbox-manifests"));
+        Path repo = home.resolve("hub/models--org--Tiny-GGUF");
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots/0123abcd"));
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        List<Path> shards = new TinyGguf().seed(7).writeSplit(Files.createDirectories(home.resolve("made")), "Tiny-F32", 2);
+        for (Path shard : shards) {
+            String sha = ModelFiles.sha256(shard);
+            Files.move(shard, blobs.resolve(sha));
+            Files.createSymbolicLink(snapshot.resolve(shard.getFileName()), Path.of("../../blobs/" + sha));
+        }
+        int port = Cli.freePort();
+        Cli.Result created = cli.run("toolbox", "create", name, "--flavor", "cpu", "--model",
+                snapshot.resolve("Tiny-F32-00001-of-00002.gguf").toString(), "--port", Integer.toString(port));
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(cli.run("toolbox", "start", name).code()).isZero();
+        Cli.Result probe = cli.run("toolbox", "probe", name, "--timeout", "60");
+        assertThat(probe.code()).as("llama-server loaded both shards: " + probe + cli.run("toolbox", "logs", name)).isZero();
+        HttpResponse<String> chat = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],"
+                        + "\"max_tokens\":4}")).header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        // Half the tensors are in the second shard: without it llama.cpp's loader fails ("failed to load GGUF split").
+        assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+        assertThat(chat.body()).contains("\"completion_tokens\":4");
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.util.Random;
  */
 public final class TinyGguf {
 
-    private static final int U32 = 4, I32 = 5, F32 = 6, BOOL = 7, STR = 8, ARR = 9;
+    private static final int U16 = 2, U32 = 4, I32 = 5, F32 = 6, BOOL = 7, STR = 8, ARR = 9;
     private static final int ALIGN = 32;
     private static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
             + "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
@@ -93,6 +93,41 @@ public final class TinyGguf {
 
     /** Writes the model to {@code file} and returns it. */
     public Path write(Path file) throws IOException {
+        List<Blob> tensors = tensors();
+        writeFile(file, metadata(), tensors);
+        return file;
+    }
+
+    /**
+     * Writes the model split as llama.cpp's gguf-split does: {@code PREFIX-0000i-of-0000n.gguf} in {@code dir}, the
+     * first holding every key plus {@code split.no/count/tensors.count}, the others only the split keys; the tensors
+     * shared out in order. Returns the shards, first to last.
+     */
+    public List<Path> writeSplit(Path dir, String prefix, int count) throws IOException {
+        List<Blob> tensors = tensors();
+        List<Path> shards = new ArrayList<>();
+        int per = (tensors.size() + count - 1) / count;
+        for (int i = 0; i < count; i++) {
+            Kv kv = i == 0 ? metadata() : new Kv(new Bytes(), 0);
+            int n = kv.count();
+            n += kv.bytes().u16("split.no", i);
+            n += kv.bytes().u16("split.count", count);
+            n += kv.bytes().i32("split.tensors.count", tensors.size());
+            Path shard = dir.resolve(String.format("%s-%05d-of-%05d.gguf", prefix, i + 1, count));
+            writeFile(shard, new Kv(kv.bytes(), n), tensors.subList(Math.min(tensors.size(), i * per),
+                    Math.min(tensors.size(), (i + 1) * per)));
+            shards.add(shard);
+        }
+        return shards;
+    }
+
+    private record Kv(Bytes bytes, int count) {
+    }
+
+    private record Blob(String name, long[] shape, byte[] data) {
+    }
+
+    private Kv metadata() {
         List<Token> vocab = vocabulary();
         int ff = 4 * embd;
         Bytes kv = new Bytes();
@@ -125,6 +160,12 @@ public final class TinyGguf {
         kvCount += kv.bool("tokenizer.ggml.add_bos_token", true);
         kvCount += kv.bool("tokenizer.ggml.add_eos_token", false);
         kvCount += kv.str("tokenizer.chat_template", CHATML);
+        return new Kv(kv, kvCount);
+    }
+
+    private List<Blob> tensors() {
+        List<Token> vocab = vocabulary();
+        int ff = 4 * embd;
 
         record Tensor(String name, long[] shape, float std) {
         }
@@ -146,9 +187,7 @@ public final class TinyGguf {
         tensors.add(new Tensor("output.weight", new long[] {embd, vocab.size()}, 1f));
 
         Random rng = new Random(seed);
-        Bytes infos = new Bytes();
-        List<byte[]> blobs = new ArrayList<>();
-        long offset = 0;
+        List<Blob> blobs = new ArrayList<>();
         for (Tensor t : tensors) {
             long n = 1;
             for (long d : t.shape()) {
@@ -165,26 +204,33 @@ public final class TinyGguf {
                 }
                 data.putFloat(v);
             }
+            blobs.add(new Blob(t.name(), t.shape(), data.array()));
+        }
+        return blobs;
+    }
+
+    private static void writeFile(Path file, Kv kv, List<Blob> tensors) throws IOException {
+        Bytes infos = new Bytes();
+        long offset = 0;
+        for (Blob t : tensors) {
             infos.string(t.name()).u32(t.shape().length);
             for (long d : t.shape()) {
                 infos.u64(d);
             }
             infos.u32(0).u64(offset);  // type 0 = F32
-            blobs.add(data.array());
-            offset += data.capacity() + pad(data.capacity());
+            offset += t.data().length + pad(t.data().length);
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream out = Files.newOutputStream(file)) {
             Bytes header = new Bytes();
-            header.raw("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(3).u64(tensors.size()).u64(kvCount);
-            long written = header.writeTo(out) + kv.writeTo(out) + infos.writeTo(out);
+            header.raw("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(3).u64(tensors.size()).u64(kv.count());
+            long written = header.writeTo(out) + kv.bytes().writeTo(out) + infos.writeTo(out);
             out.write(new byte[pad(written)]);
-            for (byte[] blob : blobs) {
-                out.write(blob);
-                out.write(new byte[pad(blob.length)]);
+            for (Blob blob : tensors) {
+                out.write(blob.data());
+                out.write(new byte[pad(blob.data().length)]);
             }
         }
-        return file;
     }
 
     private static int pad(long n) {
@@ -219,6 +265,16 @@ public final class TinyGguf {
 
         int str(String key, String value) {
             string(key).u32(STR).string(value);
+            return 1;
+        }
+
+        int u16(String key, int value) {
+            string(key).u32(U16).raw(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) value).array());
+            return 1;
+        }
+
+        int i32(String key, int value) {
+            string(key).u32(I32).u32(value);
             return 1;
         }
 
