@@ -1,14 +1,22 @@
 package systems.onebit.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.doctor.CheckResult;
 import systems.onebit.orchestrator.doctor.Doctor;
 import systems.onebit.orchestrator.engine.PodmanEngine;
+import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
+import systems.onebit.orchestrator.registry.ModelEntry;
+import systems.onebit.orchestrator.registry.Registry;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check this host for what the toolbox backends need; each check prints ok, warn or fail and the "
@@ -24,6 +32,25 @@ public final class DoctorCommand implements Callable<Integer> {
         this.context = context;
     }
 
+    /** The registry's models and toolbox backends' files, each with whether its flavor disables SELinux labels. */
+    private List<Doctor.ModelPlacement> placements() {
+        Registry registry = context.registry().read();
+        ManifestCatalog catalog = context.catalog();
+        Predicate<String> unlabelled = flavor -> catalog.find(flavor)
+                .map(m -> m.securityOpt().contains("label=disable")).orElse(true);
+        List<Doctor.ModelPlacement> out = new ArrayList<>();
+        for (ModelEntry m : registry.models()) {
+            out.add(new Doctor.ModelPlacement(m.alias(), m.path(), m.flavor(), unlabelled.test(m.flavor())));
+        }
+        for (Backend b : registry.backends()) {
+            if (b.kind() == BackendKind.TOOLBOX) {
+                b.models().forEach(file -> out.add(new Doctor.ModelPlacement(file, Path.of(file), b.flavor(),
+                        unlabelled.test(b.flavor()))));
+            }
+        }
+        return out;
+    }
+
     @Override
     public Integer call() {
         Doctor doctor = new Doctor(context.host(), context.env(), () -> {
@@ -32,7 +59,7 @@ public final class DoctorCommand implements Callable<Integer> {
             try (engine) {
                 return new Doctor.EngineProbe(engine.describe(), engine.isPrivateService());
             }
-        });
+        }, this::placements);
         List<CheckResult> results = doctor.run();
         boolean failed = Doctor.anyFailed(results);
         Output out = new Output(context.out(), context.env());

@@ -32,11 +32,26 @@ public final class Doctor {
 
     private static final long GIB = 1L << 30;
 
+    /**
+     * A registered model and the flavor it runs in.
+     *
+     * @param labelsDisabled whether the flavor runs with {@code label=disable} (SELinux leaves its mounts alone)
+     */
+    public record ModelPlacement(String model, Path path, String flavor, boolean labelsDisabled) {
+    }
+
     private final HostPaths host;
     private final Map<String, String> env;
     private final Supplier<EngineProbe> engine;
+    private final Supplier<List<ModelPlacement>> models;
 
     public Doctor(HostPaths host, Map<String, String> env, Supplier<EngineProbe> engine) {
+        this(host, env, engine, List::of);
+    }
+
+    /** @param models the registry's models and toolbox backends' files, for the SELinux check */
+    public Doctor(HostPaths host, Map<String, String> env, Supplier<EngineProbe> engine, Supplier<List<ModelPlacement>> models) {
+        this.models = models;
         this.host = host;
         this.env = Map.copyOf(env);
         this.engine = engine;
@@ -164,13 +179,27 @@ public final class Doctor {
         return nodes;
     }
 
-    /** SELinux's mode: enforcing would deny the model mount without label=disable, which every flavor sets. */
+    /**
+     * SELinux's mode. Enforcing denies a container's reads of files labelled for the user (home directories,
+     * {@code user_home_t}) unless the flavor runs with label=disable, which every embedded flavor sets; a flavor of
+     * the user's own that does not gets the model directories it would be denied named.
+     */
     private CheckResult selinux() {
         Path enforce = host.sys().resolve("fs/selinux/enforce");
         if (!Files.exists(enforce)) {
             return CheckResult.ok("selinux", "disabled (no /sys/fs/selinux)");
         }
         String mode = lines(enforce).stream().findFirst().orElse("").strip().equals("1") ? "enforcing" : "permissive";
+        List<String> denied = mode.equals("enforcing") ? models.get().stream().filter(m -> !m.labelsDisabled())
+                .map(m -> m.path().toAbsolutePath().getParent() + " (model " + m.model() + ", flavor " + m.flavor() + ")")
+                .distinct().toList() : List.of();
+        if (!denied.isEmpty()) {
+            Path first = models.get().stream().filter(m -> !m.labelsDisabled()).findFirst().orElseThrow().path();
+            return CheckResult.warn("selinux", "enforcing, and these model directories are mounted by flavors without "
+                            + "label=disable, so SELinux will deny llama-server there: " + String.join(", ", denied),
+                    "add \"label=disable\" to the flavor's securityOpt (as every embedded flavor has), or label the "
+                            + "directory for containers: chcon -R -t container_file_t " + first.toAbsolutePath().getParent());
+        }
         return CheckResult.ok("selinux", mode + ": every 1bit flavor runs with label=disable (as Toolbx does), so model "
                 + "files are neither relabelled nor denied; a flavor of your own needs it too");
     }

@@ -60,6 +60,23 @@ class DoctorTest {
                 () -> new Doctor.EngineProbe("podman 5.4 at unix:///run/user/1000/podman/podman.sock", false)).run();
     }
 
+    @Test
+    void enforcingSelinuxNamesModelDirectoriesOfFlavorsThatKeepLabels() throws IOException {
+        write("sys/fs/selinux/enforce", "1\n");
+        List<Doctor.ModelPlacement> models = List.of(
+                new Doctor.ModelPlacement("qwen", Path.of("/home/alice/models/qwen.gguf"), "vulkan-radv", true),
+                new Doctor.ModelPlacement("mine", Path.of("/home/alice/llm/mine.gguf"), "my-rocm", false));
+        CheckResult selinux = check(new Doctor(new HostPaths(root), Map.of("PATH", bin.toString(), "USER", "alice"),
+                () -> new Doctor.EngineProbe("podman", false), () -> models).run(), "selinux");
+        assertThat(selinux.status()).isEqualTo(Status.WARN);
+        assertThat(selinux.detail()).contains("/home/alice/llm (model mine, flavor my-rocm)").doesNotContain("qwen");
+        assertThat(selinux.fix()).contains("label=disable", "chcon -R -t container_file_t /home/alice/llm");
+        write("sys/fs/selinux/enforce", "0\n");
+        assertThat(check(new Doctor(new HostPaths(root), Map.of("PATH", bin.toString()),
+                () -> new Doctor.EngineProbe("podman", false), () -> models).run(), "selinux").status())
+                .as("permissive denies nothing").isEqualTo(Status.OK);
+    }
+
     private static CheckResult check(List<CheckResult> results, String id) {
         return results.stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
     }
