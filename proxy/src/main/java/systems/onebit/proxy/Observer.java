@@ -119,16 +119,20 @@ public final class Observer {
 
     /** Scans relayed bytes for llama-server's usage and timings (both plain JSON and the last SSE event). */
     public void scan(String backend, String model, byte[] data, int length) {
+        double[] found = numbers(data, length);
+        double perSecond = found[0];
+        double completion = found[1];
+        if (Double.isNaN(perSecond) && Double.isNaN(completion)) {
+            return;
+        }
         String labels = labels(backend, model);
-        double perSecond = number(data, length, PER_SECOND);
         if (!Double.isNaN(perSecond)) {
             tokensPerSecond.put(labels, perSecond);
         }
-        double completion = number(data, length, COMPLETION_TOKENS);
         if (!Double.isNaN(completion)) {
             tokens.computeIfAbsent(labels, k -> new LongAdder()).add((long) completion);
             outputTotal.add((long) completion);
-            double prompt = number(data, length, PROMPT_TOKENS);
+            double prompt = found[2];
             long input = Double.isNaN(prompt) ? 0 : (long) prompt;
             inputTotal.add(input);
             Stats l = last;
@@ -137,27 +141,54 @@ public final class Observer {
         }
     }
 
-    private static double number(byte[] data, int length, byte[] key) {
-        outer:
-        for (int i = 0; i + key.length <= length; i++) {
-            for (int k = 0; k < key.length; k++) {
-                if (data[i + k] != key[k]) {
-                    continue outer;
+    private static final byte[][] KEYS = {PER_SECOND, COMPLETION_TOKENS, PROMPT_TOKENS};
+
+    /**
+     * One pass over the bytes (every relayed chunk goes through here): the number after the first occurrence of each
+     * of {@link #KEYS}, NaN where a key is absent.
+     */
+    private static double[] numbers(byte[] data, int length) {
+        double[] found = {Double.NaN, Double.NaN, Double.NaN};
+        int left = KEYS.length;
+        for (int i = 0; i < length && left > 0; i++) {
+            if (data[i] != '"') {
+                continue;
+            }
+            for (int k = 0; k < KEYS.length; k++) {
+                if (Double.isNaN(found[k]) && startsWith(data, length, i, KEYS[k])) {
+                    found[k] = number(data, length, i + KEYS[k].length);
+                    left--;
+                    i += KEYS[k].length - 1;
+                    break;
                 }
             }
-            int start = i + key.length;
-            int end = start;
-            while (end < length && (Character.isDigit(data[end]) || data[end] == '.' || data[end] == '-'
-                    || data[end] == 'e' || data[end] == 'E' || data[end] == '+')) {
-                end++;
-            }
-            try {
-                return Double.parseDouble(new String(data, start, end - start, StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                return Double.NaN;
+        }
+        return found;
+    }
+
+    private static boolean startsWith(byte[] data, int length, int at, byte[] key) {
+        if (at + key.length > length) {
+            return false;
+        }
+        for (int k = 1; k < key.length; k++) {
+            if (data[at + k] != key[k]) {
+                return false;
             }
         }
-        return Double.NaN;
+        return true;
+    }
+
+    private static double number(byte[] data, int length, int start) {
+        int end = start;
+        while (end < length && (Character.isDigit(data[end]) || data[end] == '.' || data[end] == '-'
+                || data[end] == 'e' || data[end] == 'E' || data[end] == '+')) {
+            end++;
+        }
+        try {
+            return Double.parseDouble(new String(data, start, end - start, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /** The Prometheus text exposition. */
