@@ -175,7 +175,8 @@ public final class CliContext implements AutoCloseable {
     public systems.onebit.orchestrator.stack.StackService stack() {
         configureLogging();
         systems.onebit.orchestrator.registry.Registry registry = registry().read();
-        return new systems.onebit.orchestrator.stack.StackService(registry, this::toolboxes, proxyControl(registry));
+        return new systems.onebit.orchestrator.stack.StackService(registry, this::toolboxes, proxyControl(registry),
+                keyEnvironment());
     }
 
     /** The proxy's systemd unit when a systemd manager has it installed, else a detached process. */

@@ -101,7 +101,12 @@ class StatusCommandTest {
 
             // The credentials file: the key from standard input, never argv; mode 600; the environment wins.
             seen.clear();
-            Cli.Result stored = cli.without("LEMON_KEY").runWithInput("k-456\n", "backends", "key", "lemon");
+            assertThat(cli.run("backends", "rm", "llama").code()).as("no toolbox to start: Podman is not on this PATH").isZero();
+            Cli.Result up = cli.without("LEMON_KEY").env("ONEBIT_SYSTEMD", "none").run("up", "--no-proxy");
+            assertThat(up.code()).as(up.toString()).isEqualTo(ExitCode.PRECONDITION.code());
+            assertThat(up.err()).contains("backend 'lemon' needs its API key in $LEMON_KEY", "1bit backends key lemon");
+            assertThat(seen).isEmpty();
+            Cli.Result stored = cli.runWithInput("k-456\n", "backends", "key", "lemon");
             assertThat(stored.code()).as(stored.toString()).isZero();
             assertThat(stored.out() + stored.err()).doesNotContain("k-456");
             Path credentials = cli.configDir().resolve("credentials");
@@ -109,6 +114,7 @@ class StatusCommandTest {
             assertThat(Files.readString(cli.configDir().resolve("registry.yaml"))).doesNotContain("k-456");
             cli.run("status", "--json");
             assertThat(seen).containsExactly("Bearer k-456");
+            assertThat(cli.run("up", "--no-proxy").code()).as("the stored key is found").isZero();
             seen.clear();
             cli.env("LEMON_KEY", "k-123").run("status", "--json");
             assertThat(seen).as("the environment wins over the file").containsExactly("Bearer k-123");

@@ -33,11 +33,14 @@ public final class StackService {
     private final Registry registry;
     private final Supplier<ToolboxService> toolboxes;
     private final ProxyControl proxy;
+    private final Map<String, String> keys;
 
-    public StackService(Registry registry, Supplier<ToolboxService> toolboxes, ProxyControl proxy) {
+    /** @param keys where backends' keys are found (the environment over the credentials file) */
+    public StackService(Registry registry, Supplier<ToolboxService> toolboxes, ProxyControl proxy, Map<String, String> keys) {
         this.registry = registry;
         this.toolboxes = toolboxes;
         this.proxy = proxy;
+        this.keys = Map.copyOf(keys);
     }
 
     /** The toolbox backends a run acts on: the named ones, else every enabled one. */
@@ -61,11 +64,25 @@ public final class StackService {
         List<Backend> targets = targets(names);
         List<StackReport> reports = new ArrayList<>(forEach(targets, progress, (service, existing) -> backend ->
                 ensureUp(service, existing, backend, timeout, progress)));
+        if (names.isEmpty()) {
+            reports.addAll(missingKeys());
+        }
         if (withProxy) {
             progress.accept("proxy: starting (" + proxy.describe() + ")");
             reports.add(proxy.up(timeout));
         }
         return reports;
+    }
+
+    /** Enabled backends whose key is nowhere to be found: the proxy would send them nothing. */
+    private List<StackReport> missingKeys() {
+        return registry.backends().stream()
+                .filter(b -> b.enabled() && !b.apiKeyEnv().isEmpty() && keys.getOrDefault(b.apiKeyEnv(), "").isBlank())
+                .<StackReport>map(b -> new StackReport.Failed(b.name(), OrchestratorException.precondition(
+                        "backend '" + b.name() + "' needs its API key in $" + b.apiKeyEnv() + ", set neither here nor "
+                                + "in the credentials file: the proxy sends it nothing",
+                        "store it with `1bit backends key " + b.name() + "` (or export " + b.apiKeyEnv() + ")")))
+                .toList();
     }
 
     public List<StackReport> down(List<String> names, boolean withProxy, Duration timeout, Consumer<String> progress) {
