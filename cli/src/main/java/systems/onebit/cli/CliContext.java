@@ -20,6 +20,11 @@ import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.json.CachedYaml;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.host.GpuMemory;
+import systems.onebit.orchestrator.pull.HfCache;
+import systems.onebit.orchestrator.pull.HubClient;
+import systems.onebit.orchestrator.pull.ModelCatalog;
+import systems.onebit.orchestrator.pull.PullService;
 import systems.onebit.orchestrator.registry.Credentials;
 import systems.onebit.orchestrator.registry.RegistryStore;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
@@ -169,6 +174,13 @@ public final class CliContext implements AutoCloseable {
 
     public ToolboxService toolboxes() {
         return new ToolboxService(this::catalog, engine(), host(), ProcessLimits.read(HostPaths.real()));
+    }
+
+    /** `1bit pull`: the Hub (or $HF_ENDPOINT) into the Hugging Face cache, then the registry. */
+    public PullService pull() {
+        HubClient.Settings hub = HubClient.Settings.fromEnvironment(env);
+        return new PullService(new HubClient(hub), hub.endpoint().getHost(), HfCache.locate(env), ModelCatalog.embedded(),
+                registry(), () -> GpuMemory.defaultBudget(host()), new PullService.Settings(4, java.time.Duration.ofSeconds(1)));
     }
 
     /** {@code up}/{@code down}: the registry's toolbox backends and the proxy. */

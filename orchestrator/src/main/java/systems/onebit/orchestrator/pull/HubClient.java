@@ -14,11 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 import systems.onebit.orchestrator.OrchestratorException;
@@ -36,6 +36,35 @@ public final class HubClient {
 
     /** @param token sent as Bearer to the endpoint's host, never to another */
     public record Settings(URI endpoint, Optional<String> token, Duration timeout) {
+
+        /**
+         * As huggingface_hub reads them: {@code HF_ENDPOINT} (a mirror), the token from {@code HF_TOKEN}, else the
+         * file {@code hf auth login} writes ({@code $HF_TOKEN_PATH}, else {@code $HF_HOME/token}).
+         */
+        public static Settings fromEnvironment(Map<String, String> env) {
+            String endpoint = env.getOrDefault("HF_ENDPOINT", "").isBlank() ? "https://huggingface.co"
+                    : env.get("HF_ENDPOINT").replaceAll("/+$", "");
+            Optional<String> token = Optional.ofNullable(env.get("HF_TOKEN")).filter(t -> !t.isBlank());
+            if (token.isEmpty()) {
+                String home = env.getOrDefault("HF_HOME", "");
+                Path hfHome = !home.isBlank() ? Path.of(home) : (env.getOrDefault("XDG_CACHE_HOME", "").isBlank()
+                        ? Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".cache")
+                        : Path.of(env.get("XDG_CACHE_HOME"))).resolve("huggingface");
+                Path file = env.getOrDefault("HF_TOKEN_PATH", "").isBlank() ? hfHome.resolve("token") : Path.of(env.get("HF_TOKEN_PATH"));
+                try {
+                    token = Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip()).filter(t -> !t.isEmpty());
+                } catch (IOException e) {
+                    token = Optional.empty();  // not logged in: public repositories only
+                }
+            }
+            return new Settings(URI.create(endpoint), token, Duration.ofSeconds(30));
+        }
+
+        /** Never prints the token. */
+        @Override
+        public String toString() {
+            return "Settings[" + endpoint + ", " + (token.isPresent() ? "token set" : "no token") + "]";
+        }
     }
 
     /** A revision's files and the commit they belong to. */
@@ -82,7 +111,7 @@ public final class HubClient {
     public Path download(String repo, String commit, RepoFile file, Path incomplete, LongConsumer progress)
             throws IOException, InterruptedException {
         Files.createDirectories(incomplete.getParent());
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
         if (have > file.size()) {
             Files.delete(incomplete);
@@ -90,7 +119,7 @@ public final class HubClient {
         }
         if (have > 0) {
             try (InputStream old = Files.newInputStream(incomplete)) {
-                digest(old, sha, have);  // the part already here, hashed once
+                Sha256.update(sha, old, have);  // the part already here, hashed once
             }
         }
         progress.accept(have);
@@ -101,7 +130,7 @@ public final class HubClient {
                  OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                          have > 0 && response.statusCode() == 206 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 if (have > 0 && response.statusCode() != 206) {
-                    sha = sha256();  // the server ignored the range: start over
+                    sha = Sha256.digest();  // the server ignored the range: start over
                     have = 0;
                 }
                 byte[] buffer = new byte[1 << 20];
@@ -188,26 +217,5 @@ public final class HubClient {
     private boolean sameHost(URI at) {
         return at.getHost() != null && at.getHost().equalsIgnoreCase(settings.endpoint().getHost())
                 && at.getPort() == settings.endpoint().getPort();
-    }
-
-    private static void digest(InputStream in, MessageDigest sha, long bytes) throws IOException {
-        byte[] buffer = new byte[1 << 20];
-        long left = bytes;
-        while (left > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                break;
-            }
-            sha.update(buffer, 0, n);
-            left -= n;
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -26,7 +26,7 @@ public sealed interface ModelRef {
     }
 
     Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
-    Pattern QUANT = Pattern.compile("[A-Za-z0-9_]{1,32}");
+    Pattern QUANT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,31}");
     Pattern CATALOG = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
 
     /** Parses {@code text}; {@code hubHost} is the endpoint's host ({@code huggingface.co} or the mirror's). */

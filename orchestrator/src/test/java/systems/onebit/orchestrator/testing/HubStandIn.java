@@ -39,6 +39,7 @@ public final class HubStandIn implements AutoCloseable {
     private volatile String gatedRepo = "";
     private volatile String token = "";
     private volatile double dropAt = 1.0;
+    private volatile long bytesPerSecond = 0;
 
     public HubStandIn() throws IOException {
         hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -70,6 +71,11 @@ public final class HubStandIn implements AutoCloseable {
     /** The storage closes the connection after this fraction of the next body (1.0: never). */
     public void dropAt(double fraction) {
         dropAt = fraction;
+    }
+
+    /** Storage answers at about this rate (0: as fast as it can): long enough to interrupt a client mid-file. */
+    public void throttle(long value) {
+        bytesPerSecond = value;
     }
 
     public List<Seen> seen() {
@@ -143,7 +149,21 @@ public final class HubStandIn implements AutoCloseable {
                 // Fewer bytes than announced: closing the exchange closes the connection mid-body.
                 return;
             }
-            out.write(content, from, content.length - from);
+            if (bytesPerSecond <= 0) {
+                out.write(content, from, content.length - from);
+                return;
+            }
+            int step = (int) Math.max(1, bytesPerSecond / 20);
+            for (int at = from; at < content.length; at += step) {
+                out.write(content, at, Math.min(step, content.length - at));
+                out.flush();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
