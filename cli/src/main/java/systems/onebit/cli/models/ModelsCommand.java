@@ -15,10 +15,12 @@ import systems.onebit.orchestrator.gguf.GgufFile;
 import systems.onebit.orchestrator.gguf.GgufReader;
 import systems.onebit.orchestrator.gguf.MemoryEstimate;
 import systems.onebit.orchestrator.ondemand.ModelMemory;
+import systems.onebit.orchestrator.pull.ModelPurge;
 
 @Command(name = "models", mixinStandardHelpOptions = true, description = "GGUF model files.",
         subcommands = {ModelsCommand.Add.class, ModelsCommand.ListModels.class, ModelsCommand.Remove.class,
-                ModelsCommand.Fit.class, ModelsCommand.Inspect.class, ModelsRunning.class, ModelsRunning.Unload.class})
+                ModelsCommand.Fit.class, ModelsCommand.Inspect.class, ModelsRunning.class, ModelsRunning.Unload.class,
+                CatalogCommand.class})
 public final class ModelsCommand {
 
     static double cacheBytes(String cacheType) {
@@ -132,10 +134,15 @@ public final class ModelsCommand {
         }
     }
 
-    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Forget a registered model (the file stays).")
+    @Command(name = "rm", mixinStandardHelpOptions = true,
+            description = "Forget a registered model; the files stay unless --purge.")
     public static final class Remove implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ALIAS")
         String alias;
+
+        @Option(names = "--purge", description = "Also delete its files (every shard; in the Hugging Face cache the blob "
+                + "and its link) when no other registered model or toolbox uses them.")
+        boolean purge;
 
         private final CliContext context;
 
@@ -145,8 +152,16 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            context.registry().update(r -> r.withoutModel(alias));
+            var removed = context.registry().read().model(alias);
+            var remaining = context.registry().update(r -> r.withoutModel(alias));
             context.out().println("removed " + alias);
+            if (purge && removed.isPresent()) {
+                List<Path> deleted = ModelPurge.purge(removed.get(), remaining);
+                deleted.forEach(p -> context.out().println("deleted " + p));
+                if (deleted.isEmpty()) {
+                    context.out().println("kept its files: another registered model uses them");
+                }
+            }
             return 0;
         }
     }
