@@ -161,6 +161,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} down" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia" ];    then _picocli_1bit; return $?; fi
@@ -192,6 +193,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models inspect" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models running" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models unload" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models catalog" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
 
@@ -203,73 +205,77 @@ function _complete_1bit() {
   local cmds4=(down)
   local cmds5=(status)
   local cmds6=(models)
-  local cmds7=(proxy)
-  local cmds8=(webui)
-  local cmds9=(gaia)
-  local cmds10=(completion)
-  local cmds11=(toolbox flavors)
-  local cmds12=(toolbox create)
-  local cmds13=(toolbox list)
-  local cmds14=(toolbox ls)
-  local cmds15=(toolbox start)
-  local cmds16=(toolbox stop)
-  local cmds17=(toolbox restart)
-  local cmds18=(toolbox rm)
-  local cmds19=(toolbox logs)
-  local cmds20=(toolbox enter)
-  local cmds21=(toolbox exec)
-  local cmds22=(toolbox probe)
-  local cmds23=(backends list)
-  local cmds24=(backends ls)
-  local cmds25=(backends add)
-  local cmds26=(backends rm)
-  local cmds27=(backends enable)
-  local cmds28=(backends disable)
-  local cmds29=(backends key)
-  local cmds30=(models add)
-  local cmds31=(models list)
-  local cmds32=(models ls)
-  local cmds33=(models rm)
-  local cmds34=(models fit)
-  local cmds35=(models inspect)
-  local cmds36=(models running)
-  local cmds37=(models unload)
-  local cmds38=(webui status)
-  local cmds39=(gaia status)
+  local cmds7=(pull)
+  local cmds8=(proxy)
+  local cmds9=(webui)
+  local cmds10=(gaia)
+  local cmds11=(completion)
+  local cmds12=(toolbox flavors)
+  local cmds13=(toolbox create)
+  local cmds14=(toolbox list)
+  local cmds15=(toolbox ls)
+  local cmds16=(toolbox start)
+  local cmds17=(toolbox stop)
+  local cmds18=(toolbox restart)
+  local cmds19=(toolbox rm)
+  local cmds20=(toolbox logs)
+  local cmds21=(toolbox enter)
+  local cmds22=(toolbox exec)
+  local cmds23=(toolbox probe)
+  local cmds24=(backends list)
+  local cmds25=(backends ls)
+  local cmds26=(backends add)
+  local cmds27=(backends rm)
+  local cmds28=(backends enable)
+  local cmds29=(backends disable)
+  local cmds30=(backends key)
+  local cmds31=(models add)
+  local cmds32=(models list)
+  local cmds33=(models ls)
+  local cmds34=(models rm)
+  local cmds35=(models fit)
+  local cmds36=(models inspect)
+  local cmds37=(models running)
+  local cmds38=(models unload)
+  local cmds39=(models catalog)
+  local cmds40=(webui status)
+  local cmds41=(gaia status)
 
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_webui; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_pull; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_models; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_down; return $?; fi
@@ -287,7 +293,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status models proxy webui gaia completion"
+  local commands="toolbox backends doctor up down status models pull proxy webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -458,9 +464,45 @@ function _picocli_1bit_models() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="add list ls rm fit inspect running unload"
+  local commands="add list ls rm fit inspect running unload catalog"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `pull` subcommand.
+function _picocli_1bit_pull() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--no-register' '--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--alias' '--ctx' '--flavor'"
+  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--alias')
+      return
+      ;;
+    '--ctx')
+      return
+      ;;
+    '--flavor')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -1201,7 +1243,7 @@ function _picocli_1bit_models_rm() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version'"
+  local flag_opts="'--purge' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
@@ -1306,6 +1348,33 @@ function _picocli_1bit_models_unload() {
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `catalog` subcommand.
+function _picocli_1bit_models_catalog() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--budget'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--budget')
+      return
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
