@@ -10,6 +10,8 @@ import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.host.GpuMemory;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
+import systems.onebit.orchestrator.pull.ModelCatalog;
+import systems.onebit.orchestrator.pull.PullJobs;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.proxy.AccessLog;
 import systems.onebit.proxy.Observer;
@@ -119,7 +121,8 @@ public final class ProxyCommand implements Callable<Integer> {
         PrintStream log = context.err();
         ModelScheduler models = onDemand(watch);
         try (AccessLog access = new AccessLog(log);
-             ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models)) {
+             ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models,
+                     new PullJobs(context.pull()::pull, ModelCatalog.embedded()))) {
             // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
             // unloaded its on-demand models, so no container is left running.
             Thread hook = new Thread(() -> {

@@ -17,6 +17,7 @@ import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.ondemand.LoadedModel;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
+import systems.onebit.orchestrator.pull.PullJobs;
 import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
@@ -35,10 +36,12 @@ final class LemonadeRoutes {
     private final Observer observer;
     private final UpstreamClient upstream;
     private final HostPaths host;
+    private final PullJobs pulls;
     private volatile JsonNode params = OpenAiError.JSON.createObjectNode();
 
     LemonadeRoutes(Supplier<List<LiveBackend>> backends, OnDemandModels models, Observer observer, UpstreamClient upstream,
-                   HostPaths host) {
+                   HostPaths host, PullJobs pulls) {
+        this.pulls = pulls;
         this.backends = backends;
         this.models = models;
         this.observer = observer;
@@ -50,7 +53,7 @@ final class LemonadeRoutes {
         rules.get(prefix + "/health", (req, res) -> OpenAiError.sendJson(res, 200, health()));
         rules.post(prefix + "/load", this::load);
         rules.post(prefix + "/unload", this::unload);
-        rules.post(prefix + "/pull", this::pull);
+        new LemonadePulls(pulls, this::known).register(rules, prefix);
         rules.get(prefix + "/stats", (req, res) -> OpenAiError.sendJson(res, 200, stats()));
         rules.get(prefix + "/system-info", (req, res) -> OpenAiError.sendJson(res, 200, SystemInfo.read(host)));
         rules.get(prefix + "/params", (req, res) -> OpenAiError.sendJson(res, 200, params));
@@ -130,19 +133,19 @@ final class LemonadeRoutes {
     }
 
     /** Every model a client can ask for: served by a live backend, or registered to load on demand. */
-    private List<String> known() {
+    List<String> known() {
         List<String> ids = new ArrayList<>(Router.available(backends.get()));
         models.aliases().stream().filter(a -> !ids.contains(a)).forEach(ids::add);
         return ids;
     }
 
     /** The body's {@code model_name} (Lemonade), else {@code model} (OpenAI style). */
-    private static Optional<String> modelName(JsonNode body) {
+    static Optional<String> modelName(JsonNode body) {
         JsonNode name = body.hasNonNull("model_name") ? body.get("model_name") : body.get("model");
         return name != null && name.isTextual() && !name.asText().isBlank() ? Optional.of(name.asText()) : Optional.empty();
     }
 
-    private static JsonNode body(ServerRequest req) throws RequestBody.Refused {
+    static JsonNode body(ServerRequest req) throws RequestBody.Refused {
         RequestBody body = RequestBody.read(req, 1 << 20);
         try {
             JsonNode doc = body.bytes().length == 0 ? OpenAiError.JSON.createObjectNode() : OpenAiError.JSON.readTree(body.bytes());
@@ -156,7 +159,7 @@ final class LemonadeRoutes {
         }
     }
 
-    private static void success(ServerResponse res, String message) {
+    static void success(ServerResponse res, String message) {
         ObjectNode doc = OpenAiError.JSON.createObjectNode();
         doc.put("status", "success");
         doc.put("message", message);
@@ -229,20 +232,6 @@ final class LemonadeRoutes {
             doc.put("message", unloaded.isEmpty() ? "Nothing to unload" : "Unloaded model: " + String.join(", ", unloaded));
             unloaded.forEach(doc.putArray("unloaded")::add);
             OpenAiError.sendJson(res, 200, doc);
-        } catch (RequestBody.Refused e) {
-            e.error().send(res);
-        }
-    }
-
-    /** POST pull {model_name}: models here are already on disk; an unknown one is a 404 with the list. */
-    private void pull(ServerRequest req, ServerResponse res) {
-        try {
-            Optional<String> model = modelName(body(req));
-            if (model.isEmpty() || !known().contains(model.get())) {
-                unknown(res, model.orElse(""));
-                return;
-            }
-            success(res, "Model " + model.get() + " is installed");
         } catch (RequestBody.Refused e) {
             e.error().send(res);
         }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.host.HostPaths;
+import systems.onebit.orchestrator.pull.PullJobs;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
 import systems.onebit.orchestrator.registry.Registry;
@@ -120,12 +121,18 @@ public final class ProxyServer implements AutoCloseable {
 
     /** As above, loading the registry's models on demand through {@code models} (closed with the proxy). */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models) {
+        return start(registry, settings, observer, models, PullJobs.none());
+    }
+
+    /** As above, downloading models asked for by Lemonade-style {@code POST /api/v1/pull} through {@code pulls}. */
+    public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models,
+                                    PullJobs pulls) {
         UpstreamClient upstream = upstream(settings);
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         BackendKeys keys = new BackendKeys(registry::current, settings.environment());
         BackendMonitor monitor = new BackendMonitor(registry, upstream, new BackendMonitor.Settings(settings.probeInterval(),
                 Duration.ofSeconds(1), settings.failureThreshold()), gate::inFlight, keys).start();
-        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream, keys);
+        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream, keys, pulls);
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -154,11 +161,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The routes over {@code backends}; tests register them on Helidon's test server. */
     static ProxyRoutes routes(Backends backends, Supplier<Registry> registry, Settings settings,
                               Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream,
-                              BackendKeys keys) {
+                              BackendKeys keys, PullJobs pulls) {
         Relay relay = new Relay(observer, settings.idleTimeout(), settings.reasoningAsContent());
         Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait(), keys);
         return new ProxyRoutes(backends, registry, settings, observer, models, forwarder,
-                new LemonadeRoutes(backends::snapshot, models, observer, upstream, HostPaths.real()));
+                new LemonadeRoutes(backends::snapshot, models, observer, upstream, HostPaths.real(), pulls));
     }
 
     static UpstreamClient upstream(Settings settings) {

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import systems.onebit.orchestrator.pull.PullJobs;
 import org.junit.jupiter.api.Test;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.registry.Registry;
@@ -52,7 +53,7 @@ class ProxyRoutingTest {
                 .withAccess("sesame", List.of("http://localhost:3000")).withHealth(3, Duration.ofMillis(500));
         ProxyServer.routes(Backends.fixed(BACKENDS), () -> REGISTRY, settings, new Observer(line -> { }),
                 ModelScheduler.none(), new ConcurrencyGate(8, 8), ProxyServer.upstream(settings),
-                new BackendKeys(() -> REGISTRY, Map.of())).register(rules);
+                new BackendKeys(() -> REGISTRY, Map.of()), PullJobs.none()).register(rules);
     }
 
     private HttpClientResponse post(String path, String body) {

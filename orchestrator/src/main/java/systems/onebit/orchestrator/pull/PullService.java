@@ -47,6 +47,10 @@ public final class PullService {
 
     /** Transfer progress, per file: bytes on disk so far of {@code total}. */
     public interface Progress {
+        /** Before the first file: every file of the pull, in order, and their bytes in all. */
+        default void plan(List<String> files, long bytes) {
+        }
+
         void update(String file, long done, long total);
 
         /** The file is complete: {@code how} is "downloaded" or "already here". */
@@ -92,6 +96,7 @@ public final class PullService {
         List<RepoFile> all = new ArrayList<>(choice.model());
         choice.mmproj().ifPresent(all::add);
         requireSpace(hubRef.repo(), all);
+        progress.plan(all.stream().map(RepoFile::path).toList(), all.stream().mapToLong(RepoFile::size).sum());
 
         long downloaded = 0;
         long reused = 0;
