@@ -6,9 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +14,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,11 +75,21 @@ public final class HubClient {
     private static final int MAX_REDIRECTS = 5;
 
     private final Settings settings;
-    private final HttpClient http;
+    private final PieceDownload pieces;
 
     public HubClient(Settings settings) {
+        this(settings, PieceDownload.Settings.defaults().connections());
+    }
+
+    /** @param connections parallel range requests per file (1: one stream) */
+    public HubClient(Settings settings, int connections) {
+        this(settings, new PieceDownload.Settings(Math.max(1, connections), PieceDownload.Settings.defaults().pieceBytes(),
+                settings.timeout()));
+    }
+
+    HubClient(Settings settings, PieceDownload.Settings pieces) {
+        this.pieces = new PieceDownload(pieces);
         this.settings = settings;
-        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     public Listing list(String repo, String revision) {
@@ -123,22 +131,41 @@ public final class HubClient {
             }
         }
         progress.accept(have);
-        if (have < file.size()) {
-            URI target = settings.endpoint().resolve("/" + repo + "/resolve/" + commit + "/" + file.path());
-            HttpResponse<InputStream> response = send(target, have);
-            try (InputStream body = response.body();
-                 OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         have > 0 && response.statusCode() == 206 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-                if (have > 0 && response.statusCode() != 206) {
-                    sha = Sha256.digest();  // the server ignored the range: start over
-                    have = 0;
+        URI target = settings.endpoint().resolve("/" + repo + "/resolve/" + commit + "/" + file.path());
+        // Parallel ranges pay off from two pieces on; a smaller rest comes in one stream.
+        Optional<URI> ranged = file.size() - have > pieces.settings().pieceBytes() && pieces.settings().connections() > 1
+                ? rangedStorage(target) : Optional.empty();
+        if (ranged.isPresent()) {
+            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                long[] onDisk = {have};
+                try {
+                    pieces.run(ranged.get(), have, file.size(), out, sha, n -> {
+                        onDisk[0] = n;
+                        progress.accept(n);
+                    });
+                } finally {
+                    have = onDisk[0];
                 }
-                byte[] buffer = new byte[1 << 20];
-                for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
-                    out.write(buffer, 0, n);
-                    sha.update(buffer, 0, n);
-                    have += n;
-                    progress.accept(have);
+            }
+        } else if (have < file.size()) {
+            try (HttpLite http = new HttpLite(settings.timeout())) {
+                Located located = send(http, target, have > 0 ? "bytes=" + have + "-" : "");
+                HttpLite.Response response = located.response();
+                try (InputStream body = response.body();
+                     OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                             have > 0 && response.status() == 206 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                    if (have > 0 && response.status() != 206) {
+                        sha = Sha256.digest();  // the server ignored the range: start over
+                        have = 0;
+                    }
+                    byte[] buffer = new byte[1 << 20];
+                    for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
+                        out.write(buffer, 0, n);
+                        sha.update(buffer, 0, n);
+                        have += n;
+                        progress.accept(have);
+                    }
                 }
             }
         }
@@ -156,26 +183,44 @@ public final class HubClient {
     }
 
     /** GET following redirects by hand: the Authorization header only while on the endpoint's host. */
-    private HttpResponse<InputStream> send(URI target, long from) throws IOException, InterruptedException {
+    /**
+     * Where the file's bytes are served from, when that server honours ranges: one byte asked through the Hub's
+     * redirect (the token goes to the Hub only); empty when the answer is not a 206.
+     */
+    private Optional<URI> rangedStorage(URI target) throws IOException {
+        try (HttpLite http = new HttpLite(settings.timeout())) {
+            Located probe = send(http, target, "bytes=0-0");
+            try (InputStream body = probe.response().body()) {
+                body.readAllBytes();
+            }
+            return probe.response().status() == 206 ? Optional.of(probe.at()) : Optional.empty();
+        }
+    }
+
+    /** An answer and the URL that gave it, after redirects. */
+    private record Located(URI at, HttpLite.Response response) {
+    }
+
+    /** GET following redirects by hand: the Authorization header only while on the endpoint's host. */
+    private Located send(HttpLite http, URI target, String range) throws IOException {
         URI at = target;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(at).timeout(settings.timeout()).GET()
-                    .header("User-Agent", "1bit-pull");
-            if (from > 0) {
-                request.header("Range", "bytes=" + from + "-");
+            Map<String, String> headers = new LinkedHashMap<>();
+            if (!range.isEmpty()) {
+                headers.put("Range", range);
             }
             if (sameHost(at) && settings.token().isPresent()) {
-                request.header("Authorization", "Bearer " + settings.token().get());
+                headers.put("Authorization", "Bearer " + settings.token().get());
             }
-            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            int status = response.statusCode();
-            if (status >= 300 && status < 400 && response.headers().firstValue("Location").isPresent()) {
+            HttpLite.Response response = http.get(at, headers);
+            int status = response.status();
+            if (status >= 300 && status < 400 && !response.header("location").isEmpty()) {
                 response.body().close();
-                at = at.resolve(response.headers().firstValue("Location").get());
+                at = at.resolve(response.header("location"));
                 continue;
             }
             if (status == 200 || status == 206) {
-                return response;
+                return new Located(at, response);
             }
             response.body().close();
             throw refused(target.getPath(), status);
@@ -185,21 +230,22 @@ public final class HubClient {
 
     private JsonNode json(String repo, String path) {
         URI target = settings.endpoint().resolve(path);
-        try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(settings.timeout()).GET()
-                    .header("Accept", "application/json");
-            settings.token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw refused(repo, response.statusCode());
+        try (HttpLite http = new HttpLite(settings.timeout())) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Accept", "application/json");
+            settings.token().ifPresent(t -> headers.put("Authorization", "Bearer " + t));
+            HttpLite.Response response = http.get(target, headers);
+            byte[] body;
+            try (InputStream in = response.body()) {
+                body = in.readNBytes(64 << 20);
             }
-            return Trees.read(Trees.JSON, response.body());
+            if (response.status() != 200) {
+                throw refused(repo, response.status());
+            }
+            return Trees.read(Trees.JSON, new String(body, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw OrchestratorException.precondition("cannot reach " + settings.endpoint() + " (" + e.getMessage() + ")",
                     "check the network, or set HF_ENDPOINT to a mirror");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
         }
     }
 

@@ -73,6 +73,42 @@ class HubClientTest {
         assertThat(hub.seen()).extracting(HubStandIn.Seen::range).containsExactly("null", "bytes=" + kept + "-");
     }
 
+    /** Parallel ranges: 256 KiB pieces over three connections. */
+    private HubClient pieces(Optional<String> token) {
+        return new HubClient(new HubClient.Settings(hub.endpoint(), token, Duration.ofSeconds(10)),
+                new PieceDownload.Settings(3, 256 << 10, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void piecesOverSeveralConnectionsAreWrittenAndHashedInOrder() throws Exception {
+        RepoFile file = new RepoFile("tiny-Q4_K_M.gguf", model.length, Optional.of(sha));
+        Path incomplete = new HfCache(dir).incomplete("org/Tiny-GGUF", sha);
+        java.util.List<Long> onDisk = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pieces(Optional.of("hf_secret")).download("org/Tiny-GGUF", HubStandIn.COMMIT, file, incomplete, onDisk::add);
+        assertThat(Files.readAllBytes(incomplete)).isEqualTo(model);
+        assertThat(onDisk).as("the file only grows, piece by piece").isSorted().last().isEqualTo((long) model.length);
+        assertThat(hub.seen()).extracting(HubStandIn.Seen::range).first().isEqualTo("bytes=0-0");
+        assertThat(hub.seen()).hasSize(1 + 12).allSatisfy(s -> assertThat(s.authorization()).isEqualTo("null"));
+        assertThat(hub.seen().stream().skip(1).map(HubStandIn.Seen::range).sorted().toList())
+                .contains("bytes=0-262143", "bytes=2883584-3145727");
+    }
+
+    @Test
+    void aDroppedPieceKeepsTheInOrderPrefixAndTheNextRunFinishes() throws Exception {
+        RepoFile file = new RepoFile("tiny-Q4_K_M.gguf", model.length, Optional.of(sha));
+        Path incomplete = new HfCache(dir).incomplete("org/Tiny-GGUF", sha);
+        hub.dropAt(0.6);
+        assertThatThrownBy(() -> pieces(Optional.empty()).download("org/Tiny-GGUF", HubStandIn.COMMIT, file, incomplete, n -> { }))
+                .isInstanceOf(IOException.class);
+        long kept = Files.size(incomplete);
+        assertThat(kept % (256 << 10)).as("whole pieces only").isZero();
+        assertThat(kept).isLessThanOrEqualTo((long) (model.length * 0.6));
+        assertThat(java.util.Arrays.copyOf(Files.readAllBytes(incomplete), (int) kept))
+                .isEqualTo(java.util.Arrays.copyOf(model, (int) kept));
+        pieces(Optional.empty()).download("org/Tiny-GGUF", HubStandIn.COMMIT, file, incomplete, n -> { });
+        assertThat(Files.readAllBytes(incomplete)).isEqualTo(model);
+    }
+
     @Test
     void aCorruptedFileIsDeletedAndSaid() throws Exception {
         RepoFile file = new RepoFile("tiny-Q4_K_M.gguf", model.length, Optional.of(sha));

@@ -135,27 +135,32 @@ public final class HubStandIn implements AutoCloseable {
                 return;
             }
             int from = 0;
-            if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
-                from = Integer.parseInt(range.substring(6, range.length() - 1));
-                exchange.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+            int end = content.length;  // exclusive
+            boolean partial = range != null && range.startsWith("bytes=");
+            if (partial) {
+                String[] bounds = range.substring(6).split("-", 2);
+                from = Integer.parseInt(bounds[0]);
+                end = bounds[1].isEmpty() ? content.length : Math.min(content.length, Integer.parseInt(bounds[1]) + 1);
+                exchange.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (end - 1) + "/" + content.length);
             }
-            exchange.sendResponseHeaders(from > 0 ? 206 : 200, content.length - from);
+            exchange.sendResponseHeaders(partial ? 206 : 200, end - from);
+            // The drop happens at a point of the whole file, in whichever request covers it.
             int stop = dropAt < 1.0 ? (int) (content.length * dropAt) : content.length;
-            dropAt = 1.0;
             OutputStream out = exchange.getResponseBody();
-            if (stop < content.length && stop > from) {
+            if (stop < end && stop > from) {
+                dropAt = 1.0;
                 out.write(content, from, stop - from);
                 out.flush();
                 // Fewer bytes than announced: closing the exchange closes the connection mid-body.
                 return;
             }
             if (bytesPerSecond <= 0) {
-                out.write(content, from, content.length - from);
+                out.write(content, from, end - from);
                 return;
             }
             int step = (int) Math.max(1, bytesPerSecond / 20);
-            for (int at = from; at < content.length; at += step) {
-                out.write(content, at, Math.min(step, content.length - at));
+            for (int at = from; at < end; at += step) {
+                out.write(content, at, Math.min(step, end - at));
                 out.flush();
                 try {
                     Thread.sleep(50);
