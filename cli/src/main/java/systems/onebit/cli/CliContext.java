@@ -3,6 +3,7 @@ package systems.onebit.cli;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -178,9 +179,20 @@ public final class CliContext implements AutoCloseable {
 
     /** `1bit pull`: the Hub (or $HF_ENDPOINT) into the Hugging Face cache, then the registry. */
     public PullService pull() {
+        return pull(4);
+    }
+
+    /** As {@link #pull()}, with {@code connections} parallel ranges per large file. */
+    public PullService pull(int connections) {
         HubClient.Settings hub = HubClient.Settings.fromEnvironment(env);
-        return new PullService(new HubClient(hub), hub.endpoint().getHost(), HfCache.locate(env), ModelCatalog.embedded(),
-                registry(), () -> GpuMemory.defaultBudget(host()), new PullService.Settings(4, java.time.Duration.ofSeconds(1)));
+        return new PullService(new HubClient(hub, connections), hub.endpoint().getHost(), HfCache.locate(env),
+                ModelCatalog.embedded(), registry(), () -> GpuMemory.defaultBudget(host()),
+                new PullService.Settings(4, Duration.ofSeconds(1), dataDir().resolve("models")));
+    }
+
+    /** {@code $XDG_DATA_HOME/1bit}, by default {@code ~/.local/share/1bit}. */
+    public Path dataDir() {
+        return xdg("XDG_DATA_HOME", ".local/share").resolve("1bit");
     }
 
     /** {@code up}/{@code down}: the registry's toolbox backends and the proxy. */

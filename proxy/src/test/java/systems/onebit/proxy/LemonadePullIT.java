@@ -57,7 +57,7 @@ class LemonadePullIT {
         store.update(r -> new Registry("127.0.0.1", Registry.PROXY_PORT, "", List.of()));
         PullService service = new PullService(new HubClient(new HubClient.Settings(hub.endpoint(), Optional.empty(),
                 Duration.ofSeconds(10))), "127.0.0.1", new HfCache(dir.resolve("hub")), ModelCatalog.embedded(), store,
-                Optional::empty, new PullService.Settings(2, Duration.ofMillis(10)));
+                Optional::empty, new PullService.Settings(2, Duration.ofMillis(10), dir.resolve("url-models")));
         Registry registry = store.read();
         // Registered models become loadable by name; none is loaded here, so no container is ever made.
         ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(8L << 30);

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import systems.onebit.cli.CliContext;
+import systems.onebit.cli.ExitException;
 import systems.onebit.cli.Output;
 import systems.onebit.orchestrator.pull.PullService;
 
@@ -36,6 +37,10 @@ public final class PullCommand implements Callable<Integer> {
             completionCandidates = systems.onebit.cli.toolbox.FlavorCandidates.class)
     String flavor;
 
+    @Option(names = "--connections", defaultValue = "4", paramLabel = "N",
+            description = "Parallel range requests per large file (default ${DEFAULT-VALUE}; 1: one stream).")
+    int connections;
+
     @Option(names = "--no-register", description = "Only download.")
     boolean noRegister;
 
@@ -54,7 +59,10 @@ public final class PullCommand implements Callable<Integer> {
         if (flavor != null) {
             context.catalog().get(flavor);
         }
-        PullService.Pulled pulled = context.pull().pull(new PullService.Request(ref, Optional.ofNullable(alias), tokensPerSlot,
+        if (connections < 1 || connections > 32) {
+            throw ExitException.usage("--connections " + connections + " is out of range (1-32)");
+        }
+        PullService.Pulled pulled = context.pull(connections).pull(new PullService.Request(ref, Optional.ofNullable(alias), tokensPerSlot,
                 Optional.ofNullable(flavor), !noRegister), json ? Progress.SILENT : new Progress(out));
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();

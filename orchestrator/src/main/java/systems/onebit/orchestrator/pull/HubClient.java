@@ -118,6 +118,30 @@ public final class HubClient {
      */
     public Path download(String repo, String commit, RepoFile file, Path incomplete, LongConsumer progress)
             throws IOException, InterruptedException {
+        return fetch(settings.endpoint().resolve("/" + repo + "/resolve/" + commit + "/" + file.path()), repo, file,
+                incomplete, progress);
+    }
+
+    /**
+     * The size of the file at {@code url} (any https server), from a one-byte range ({@code Content-Range}) or its
+     * length; empty when the server says neither.
+     */
+    public Optional<Long> size(URI url) throws IOException {
+        try (HttpLite http = new HttpLite(settings.timeout())) {
+            HttpLite.Response r = send(http, url, "bytes=0-0").response();
+            r.body().close();
+            String range = r.header("content-range");
+            if (r.status() == 206 && range.contains("/") && !range.endsWith("/*")) {
+                return Optional.of(Long.parseLong(range.substring(range.lastIndexOf('/') + 1).trim()));
+            }
+            String length = r.header("content-length");
+            return r.status() == 200 && !length.isEmpty() ? Optional.of(Long.parseLong(length)) : Optional.empty();
+        }
+    }
+
+    /** As {@link #download}, from any URL ({@code what} names it in errors); no hash is checked without a sha256. */
+    public Path fetch(URI target, String what, RepoFile file, Path incomplete, LongConsumer progress)
+            throws IOException, InterruptedException {
         Files.createDirectories(incomplete.getParent());
         MessageDigest sha = Sha256.digest();
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
@@ -131,7 +155,6 @@ public final class HubClient {
             }
         }
         progress.accept(have);
-        URI target = settings.endpoint().resolve("/" + repo + "/resolve/" + commit + "/" + file.path());
         // Parallel ranges pay off from two pieces on; a smaller rest comes in one stream.
         Optional<URI> ranged = file.size() - have > pieces.settings().pieceBytes() && pieces.settings().connections() > 1
                 ? rangedStorage(target) : Optional.empty();
@@ -175,7 +198,7 @@ public final class HubClient {
         String got = HexFormat.of().formatHex(sha.digest());
         if (file.sha256().isPresent() && !file.sha256().get().equalsIgnoreCase(got)) {
             Files.delete(incomplete);
-            throw new OrchestratorException(OrchestratorException.Reason.PRECONDITION, file.path() + " from " + repo
+            throw new OrchestratorException(OrchestratorException.Reason.PRECONDITION, file.path() + " from " + what
                     + " does not match its sha256 (expected " + file.sha256().get() + ", got " + got + "): the file was deleted",
                     "pull again; if it fails the same way, the mirror ($HF_ENDPOINT) serves a different file");
         }

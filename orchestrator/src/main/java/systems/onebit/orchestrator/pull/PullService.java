@@ -3,7 +3,9 @@ package systems.onebit.orchestrator.pull;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +59,11 @@ public final class PullService {
         void done(String file, long bytes, String how);
     }
 
-    /** @param attempts transfers tried per file before giving up (each resumes the last) */
-    public record Settings(int attempts, Duration firstBackoff) {
+    /**
+     * @param attempts  transfers tried per file before giving up (each resumes the last)
+     * @param urlModels where a model from a plain URL (not the Hub) is kept: {@code HOST/FILE} under it
+     */
+    public record Settings(int attempts, Duration firstBackoff, Path urlModels) {
     }
 
     private final HubClient hub;
@@ -87,9 +92,11 @@ public final class PullService {
             known = Optional.of(catalog.require(name));
             ref = ModelRef.parse(known.get().ref(), hubHost);
         }
+        if (ref instanceof ModelRef.Url(URI url)) {
+            return pullUrl(request, url, progress);
+        }
         if (!(ref instanceof ModelRef.Hub hubRef)) {
-            throw OrchestratorException.invalid("'" + request.ref() + "' is a plain URL: 1bit pulls from the Hugging Face "
-                    + "Hub (or a mirror in $HF_ENDPOINT)", "give org/repo:QUANT, or download the file and `1bit models add` it");
+            throw new IllegalStateException("unexpected reference " + ref);
         }
         HubClient.Listing listing = hub.list(hubRef.repo(), hubRef.revision());
         RepoFiles.Choice choice = RepoFiles.choose(hubRef, listing.files());
@@ -129,6 +136,62 @@ public final class PullService {
         return new Pulled(hubRef.repo(), model, mmproj, downloaded, reused, registered, warnings);
     }
 
+    /**
+     * A file from any https server: kept as {@code HOST/FILE} under the settings' folder, resumed like a Hub file,
+     * checked against {@code #sha256=HEX} when the URL carries one, registered like any pull.
+     */
+    private Pulled pullUrl(Request request, URI url, Progress progress) {
+        String name = url.getPath() == null ? "" : url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
+        if (name.isEmpty() || name.startsWith(".")) {
+            throw OrchestratorException.invalid("'" + url + "' does not end in a file name", "give the URL of the .gguf file itself");
+        }
+        Optional<String> sha = Optional.ofNullable(url.getFragment()).filter(f -> f.matches("sha256=[0-9a-fA-F]{64}"))
+                .map(f -> f.substring(7).toLowerCase(Locale.ROOT));
+        URI target = URI.create(url.toString().replaceFirst("#.*$", ""));
+        Path dest = settings.urlModels().resolve(url.getHost()).resolve(name);
+        long size;
+        try {
+            size = hub.size(target).orElseThrow(() -> OrchestratorException.precondition(target + " does not say how large "
+                    + "the file is (no Content-Range or Content-Length)", "download it yourself and `1bit models add` it"));
+        } catch (IOException e) {
+            throw OrchestratorException.precondition("cannot reach " + target + " (" + e.getMessage() + ")", "check the URL and the network");
+        }
+        RepoFile file = new RepoFile(name, size, sha);
+        progress.plan(List.of(name), size);
+        long downloaded = 0;
+        long reused = 0;
+        List<String> warnings = new ArrayList<>();
+        if (Files.isRegularFile(dest) && sizeOf(dest) == size && sha.map(h -> h.equals(Sha256.of(dest))).orElse(true)) {
+            reused = size;
+            progress.done(name, size, "already here");
+        } else {
+            Path incomplete = dest.resolveSibling(name + ".incomplete");
+            requireSpace(dest.getParent(), size - Math.min(size, sizeOf(incomplete)));
+            downloaded = transfer(target.toString(), file, incomplete,
+                    (f, done) -> hub.fetch(target, target.toString(), f, incomplete, done), progress);
+            try {
+                Files.move(incomplete, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw OrchestratorException.precondition("cannot place " + dest + " (" + e.getMessage() + ")",
+                        "check that " + dest.getParent() + " is writable");
+            }
+            progress.done(name, size, "downloaded");
+        }
+        if (sha.isEmpty()) {
+            warnings.add(url.getHost() + " gave no checksum: " + name + " was checked by its size only (add #sha256=HEX "
+                    + "to the URL to verify it)");
+        }
+        ModelRef.Hub asRef = new ModelRef.Hub(url.getHost() + "/" + name, "main", Optional.empty(), Optional.of(name));
+        Optional<ModelEntry> registered = request.register()
+                ? Optional.of(register(request, asRef, Optional.empty(), dest, warnings)) : Optional.empty();
+        return new Pulled(target.toString(), List.of(dest), Optional.empty(), downloaded, reused, registered, warnings);
+    }
+
+    /** One attempt of a transfer into {@code incomplete}, reporting bytes on disk. */
+    private interface Attempt {
+        void run(RepoFile file, java.util.function.LongConsumer done) throws IOException, InterruptedException;
+    }
+
     /** Transfers one file, resuming after a broken connection up to the configured attempts; returns bytes moved. */
     private long fetch(String repo, String commit, RepoFile file, Progress progress) {
         if (file.sha256().isEmpty()) {
@@ -136,15 +199,19 @@ public final class PullService {
                     "pull a GGUF stored in LFS, as every model repository does");
         }
         Path incomplete = cache.incomplete(repo, file.sha256().get());
+        return transfer(repo, file, incomplete, (f, done) -> hub.download(repo, commit, f, incomplete, done), progress);
+    }
+
+    private long transfer(String what, RepoFile file, Path incomplete, Attempt attempt, Progress progress) {
         long before = sizeOf(incomplete);
         Duration backoff = settings.firstBackoff();
-        for (int attempt = 1; ; attempt++) {
+        for (int tries = 1; ; tries++) {
             try {
-                hub.download(repo, commit, file, incomplete, done -> progress.update(file.path(), done, file.size()));
+                attempt.run(file, done -> progress.update(file.path(), done, file.size()));
                 return file.size() - Math.min(before, file.size());
             } catch (IOException e) {
-                if (attempt >= settings.attempts()) {
-                    throw OrchestratorException.precondition(file.path() + ": the transfer failed " + attempt + " times ("
+                if (tries >= settings.attempts()) {
+                    throw OrchestratorException.precondition(file.path() + " (" + what + "): the transfer failed " + tries + " times ("
                                     + e.getMessage() + "); " + sizeOf(incomplete) + " of " + file.size() + " bytes are kept",
                             "run the same `1bit pull` again: it continues where this one stopped");
                 }
@@ -175,21 +242,20 @@ public final class PullService {
                 needed += f.size() - Math.min(f.size(), f.sha256().map(s -> sizeOf(cache.incomplete(repo, s))).orElse(0L));
             }
         }
-        if (needed == 0) {
-            return;
-        }
+        requireSpace(cache.repoDir(repo), needed);
+    }
+
+    private static void requireSpace(Path dir, long needed) {
         try {
-            Path dir = cache.repoDir(repo);
             Files.createDirectories(dir);
             FileStore store = Files.getFileStore(dir);
             long free = store.getUsableSpace();
             if (free < needed) {
-                throw OrchestratorException.precondition("pulling " + repo + " needs " + gib(needed) + " more, and "
-                                + cache.root() + " has " + gib(free) + " free",
-                        "free some space, or point HF_HUB_CACHE at a larger disk");
+                throw OrchestratorException.precondition("the pull needs " + gib(needed) + " more, and " + dir + " has "
+                        + gib(free) + " free", "free some space, or point HF_HUB_CACHE at a larger disk");
             }
         } catch (IOException e) {
-            throw OrchestratorException.precondition("cannot use the Hugging Face cache " + cache.root() + " (" + e.getMessage() + ")",
+            throw OrchestratorException.precondition("cannot use " + dir + " (" + e.getMessage() + ")",
                     "check that it is writable, or set HF_HUB_CACHE");
         }
     }

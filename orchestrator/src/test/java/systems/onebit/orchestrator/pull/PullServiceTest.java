@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class PullServiceTest {
         HubClient client = new HubClient(new HubClient.Settings(hub.endpoint(), Optional.empty(), Duration.ofSeconds(10)));
         return new PullService(client, "127.0.0.1", new HfCache(dir.resolve("hub")), ModelCatalog.embedded(),
                 new RegistryStore(dir.resolve("config/registry.yaml")), () -> budget,
-                new PullService.Settings(3, Duration.ofMillis(10)));
+                new PullService.Settings(3, Duration.ofMillis(10), dir.resolve("url-models")));
     }
 
     private PullService.Pulled pull(String ref) {
@@ -134,6 +135,30 @@ class PullServiceTest {
     }
 
     @Test
+    void aPlainUrlIsResumedCheckedByItsHashWhenGivenAndRegistered() throws Exception {
+        byte[] gguf = model(9);
+        URI url = hub.file("plain-Q8_0.gguf", gguf);
+        hub.dropAt(0.5);
+        PullService.Pulled pulled = pull(url + "#sha256=" + HubStandIn.sha256(gguf));
+        Path dest = dir.resolve("url-models/localhost/plain-Q8_0.gguf");
+        assertThat(pulled.model()).containsExactly(dest);
+        assertThat(Files.readAllBytes(dest)).isEqualTo(gguf);
+        assertThat(hub.seen().getLast().range()).as("resumed after the drop").matches("bytes=[1-9]\\d*-");
+        assertThat(pulled.registered()).map(e -> e.alias()).contains("plain-q8_0");
+        assertThat(pulled.warnings()).isEmpty();
+
+        PullService.Pulled again = service(Optional.empty()).pull(new PullService.Request(url.toString(), Optional.empty(), 0,
+                Optional.empty(), false), PullCommandless.PROGRESS);
+        assertThat(again.downloaded()).isZero();
+        assertThat(again.warnings()).singleElement().asString().contains("checked by its size only", "#sha256=");
+
+        URI other = hub.file("other.gguf", gguf);
+        assertThatThrownBy(() -> pull(other + "#sha256=" + "0".repeat(64))).isInstanceOf(OrchestratorException.class)
+                .hasMessageContaining("does not match its sha256");
+        assertThat(dir.resolve("url-models/localhost/other.gguf")).doesNotExist();
+    }
+
+    @Test
     void tooLittleSpaceIsRefusedBeforeAnyTransfer() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
@@ -146,7 +171,7 @@ class PullServiceTest {
             HubClient client = new HubClient(new HubClient.Settings(hub.endpoint(), Optional.empty(), Duration.ofSeconds(10)));
             PullService service = new PullService(client, "127.0.0.1", new HfCache(small.resolve("hub")),
                     ModelCatalog.embedded(), new RegistryStore(dir.resolve("config/registry.yaml")), Optional::empty,
-                    new PullService.Settings(1, Duration.ofMillis(10)));
+                    new PullService.Settings(1, Duration.ofMillis(10), dir.resolve("url-models")));
             assertThatThrownBy(() -> service.pull(new PullService.Request("org/Tiny-GGUF:Q8_0", Optional.empty(), 0,
                     Optional.empty(), true), PullCommandless.PROGRESS))
                     .isInstanceOf(OrchestratorException.class).hasMessageContaining("needs")

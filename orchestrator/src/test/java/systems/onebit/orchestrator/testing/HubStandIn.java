@@ -62,6 +62,12 @@ public final class HubStandIn implements AutoCloseable {
         return sha;
     }
 
+    /** Serves {@code content} as a plain file on the storage host (any web server); returns its URL. */
+    public synchronized URI file(String name, byte[] content) {
+        blobs.put(name, content);
+        return URI.create("http://localhost:" + storage.getAddress().getPort() + "/files/" + name);
+    }
+
     /** {@code repo} answers 401 unless the request carries {@code Bearer token}. */
     public void gate(String repo, String requiredToken) {
         gatedRepo = repo;
