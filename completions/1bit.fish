@@ -172,6 +172,7 @@ complete -c 1bit -n '__fish_seen_subcommand_from catalog; and __fish_seen_subcom
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -l alias -r -d 'The name apps use (default: repo:quant, or the catalog name).'
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -l ctx -r -d 'Context per slot to register (default: the catalog\'s, else the model\'s own).'
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -l flavor -r -a 'vulkan-radv rocm-7.14 vulkan-amdvlk rocm-6.4.4 therock-nightly rocm-7.2.2 cpu' -d 'Toolbox flavor to register with (default: the catalog\'s, else vulkan-radv).'
+complete -c 1bit -n '__fish_seen_subcommand_from pull' -l connections -r -d 'Parallel range requests per large file (default 4; 1: one stream).'
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -l no-register -d 'Only download.'
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -l json -d 'Print {repo, files, mmproj, downloadedBytes, reusedBytes, alias, warnings}; no progress.'
 complete -c 1bit -n '__fish_seen_subcommand_from pull' -s h -l help -d 'Show this help message and exit.'

@@ -489,7 +489,7 @@ function _picocli_1bit_pull() {
 
   local commands=""
   local flag_opts="'--no-register' '--json' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--alias' '--ctx' '--flavor'"
+  local arg_opts="'--alias' '--ctx' '--flavor' '--connections'"
   local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
@@ -505,6 +505,9 @@ function _picocli_1bit_pull() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )
       return $?
+      ;;
+    '--connections')
+      return
       ;;
   esac
 
