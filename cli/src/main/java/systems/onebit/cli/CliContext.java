@@ -2,6 +2,7 @@ package systems.onebit.cli;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,19 +16,27 @@ import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.doctor.Doctor;
 import systems.onebit.orchestrator.engine.ContainerEngine;
 import systems.onebit.orchestrator.engine.EngineLocator;
+import systems.onebit.orchestrator.host.GpuMemory;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.json.CachedYaml;
+import systems.onebit.orchestrator.lanes.Lanes;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
-import systems.onebit.orchestrator.host.GpuMemory;
 import systems.onebit.orchestrator.pull.HfCache;
 import systems.onebit.orchestrator.pull.HubClient;
 import systems.onebit.orchestrator.pull.ModelCatalog;
 import systems.onebit.orchestrator.pull.PullService;
 import systems.onebit.orchestrator.registry.Credentials;
+import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.registry.RegistryStore;
+import systems.onebit.orchestrator.stack.DetachedProcess;
+import systems.onebit.orchestrator.stack.Lane;
+import systems.onebit.orchestrator.stack.StackService;
+import systems.onebit.orchestrator.stack.SystemdLane;
+import systems.onebit.orchestrator.systemd.SystemdLocator;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
 
 /**
@@ -196,23 +205,32 @@ public final class CliContext implements AutoCloseable {
     }
 
     /** {@code up}/{@code down}: the registry's toolbox backends and the proxy. */
-    public systems.onebit.orchestrator.stack.StackService stack() {
+    public StackService stack() {
         configureLogging();
-        systems.onebit.orchestrator.registry.Registry registry = registry().read();
-        return new systems.onebit.orchestrator.stack.StackService(registry, this::toolboxes, proxyControl(registry),
-                keyEnvironment());
+        Registry registry = registry().read();
+        return new StackService(registry, this::toolboxes, proxyControl(registry), lanes().enabled(registry), keyEnvironment());
+    }
+
+    /** The NPU, Open WebUI and GAIA lanes on this host. */
+    public Lanes lanes() {
+        Optional<String> proxyKey = Optional.ofNullable(env.get("ONEBIT_API_KEY")).filter(k -> !k.isBlank());
+        return new Lanes(new Lanes.Host(env, host(), stateDir(), configDir().resolve("apps"),
+                () -> new Doctor(host(), env).npuBlockers(), proxyKey), this::engine, unit -> {
+            var systemd = SystemdLocator.standard(env).withUnit(unit);
+            systemd.ifPresent(this::closeLater);
+            return systemd;
+        });
     }
 
     /** The proxy's systemd unit when a systemd manager has it installed, else a detached process. */
-    public systems.onebit.orchestrator.stack.ProxyControl proxyControl(systems.onebit.orchestrator.registry.Registry registry) {
-        java.net.URI url = registry.proxyUrl();
-        var systemd = systems.onebit.orchestrator.systemd.SystemdLocator.standard(env)
-                .withUnit(systems.onebit.orchestrator.stack.SystemdProxy.UNIT);
+    public Lane proxyControl(Registry registry) {
+        URI url = registry.proxyUrl();
+        var systemd = SystemdLocator.standard(env).withUnit(SystemdLane.PROXY_UNIT);
         if (systemd.isPresent()) {
             closeLater(systemd.get());
-            return new systems.onebit.orchestrator.stack.SystemdProxy(systemd.get(), url);
+            return new SystemdLane("proxy", SystemdLane.PROXY_UNIT, systemd.get(), url, "/health");
         }
-        return new systems.onebit.orchestrator.stack.DetachedProxy(proxyCommand(), env, stateDir(), url);
+        return DetachedProcess.proxy(proxyCommand(), env, stateDir(), url);
     }
 
     /**

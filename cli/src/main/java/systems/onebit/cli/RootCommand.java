@@ -30,6 +30,7 @@ public final class RootCommand {
         map.put("models", systems.onebit.cli.models.ModelsCommand.class);
         map.put("pull", systems.onebit.cli.models.PullCommand.class);
         map.put("proxy", ProxyCommand.class);
+        map.put("npu", systems.onebit.cli.lanes.NpuCommand.class);
         map.put("webui", systems.onebit.cli.apps.WebuiCommand.class);
         map.put("gaia", systems.onebit.cli.apps.GaiaCommand.class);
         map.put("completion", CompletionCommand.class);

@@ -1,14 +1,91 @@
 package systems.onebit.cli.apps;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import systems.onebit.cli.CliContext;
+import systems.onebit.cli.ExitException;
+import systems.onebit.cli.lanes.LaneLogs;
+import systems.onebit.cli.stack.StackReports;
+import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
 
-@Command(name = "gaia", mixinStandardHelpOptions = true, description = "AMD GAIA on this host.",
-        subcommands = GaiaCommand.Status.class)
+@Command(name = "gaia", mixinStandardHelpOptions = true, description = "AMD GAIA on this host, pointed at the proxy's /api/v1.",
+        subcommands = {GaiaCommand.Status.class, GaiaCommand.Up.class, GaiaCommand.Down.class, GaiaCommand.Logs.class})
 public final class GaiaCommand {
+
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = {"Start GAIA's Agent UI (`gaia --ui --ui-port PORT --base-url PROXY/api/v1`, with LEMONADE_BASE_URL "
+                    + "the same) as a detached process, on the registry's port (4200) or the next free one, and enable it so "
+                    + "`1bit up` starts it too. The port it got is printed.",
+                    "Exit code 0 up; 3 GAIA not installed; 5 the AppImage only, or it did not come up."})
+    public static final class Up implements Callable<Integer> {
+        @Option(names = "--port", paramLabel = "PORT", description = "The UI's port (default: the registry's, 4200).")
+        Integer port;
+
+        @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "How long it may take to answer (default ${DEFAULT-VALUE}).")
+        int timeoutSeconds;
+
+        @Option(names = "--json", description = "Print {components: [...]} as `up` does.")
+        boolean json;
+
+        private final CliContext context;
+
+        public Up(CliContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            if (port != null && (port < 1 || port > 65535)) {
+                throw ExitException.usage("--port " + port + " is not a TCP port (1-65535)");
+            }
+            Registry registry = context.registry().update(r -> r.withApps(r.apps().withGaia(true,
+                    port != null ? port : r.apps().gaiaPort())));
+            return StackReports.print(context, List.of(context.lanes().gaia(registry).up(Duration.ofSeconds(timeoutSeconds))), json);
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = {"Stop GAIA's Agent UI and disable it in the registry.", "Exit code 0."})
+    public static final class Down implements Callable<Integer> {
+        @Option(names = "--json", description = "Print {components: [...]} as `down` does.")
+        boolean json;
+
+        private final CliContext context;
+
+        public Down(CliContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            Registry registry = context.registry().read();
+            var report = context.lanes().gaia(registry).down(Duration.ofSeconds(20));
+            context.registry().update(r -> r.withApps(r.apps().withGaia(false, r.apps().gaiaPort())));
+            return StackReports.print(context, List.of(report), json);
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "The last lines of GAIA's log (started by 1bit).")
+    public static final class Logs implements Callable<Integer> {
+        @Option(names = {"-n", "--lines"}, defaultValue = "100", paramLabel = "N", description = "Lines from the end (default ${DEFAULT-VALUE}).")
+        int lines;
+
+        private final CliContext context;
+
+        public Logs(CliContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            return LaneLogs.print(context, "gaia", lines);
+        }
+    }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Whether GAIA (AppImage or the gaia CLI in a venv) is installed and running, and the base URL "

@@ -11,7 +11,7 @@ import systems.onebit.orchestrator.stack.StackReport;
 import systems.onebit.orchestrator.stack.StackService;
 
 /** Prints {@code up}/{@code down} reports (a summary, or JSON) and derives the exit code. */
-final class StackReports {
+public final class StackReports {
 
     private StackReports() {
     }
@@ -20,7 +20,7 @@ final class StackReports {
      * Progress lines on stderr: on a terminal with the elapsed time and dimmed, so the outcome lines stand out;
      * otherwise plain lines, one per step, for logs and scripts.
      */
-    static java.util.function.Consumer<String> progress(CliContext context) {
+    public static java.util.function.Consumer<String> progress(CliContext context) {
         long start = System.nanoTime();
         boolean tty = System.console() != null && System.console().isTerminal() && !context.env().containsKey("NO_COLOR");
         return line -> {
@@ -34,7 +34,7 @@ final class StackReports {
         };
     }
 
-    static int print(CliContext context, List<StackReport> reports, boolean json) {
+    public static int print(CliContext context, List<StackReport> reports, boolean json) {
         Output out = new Output(context.out(), context.env());
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();

@@ -45,6 +45,13 @@ public final class Doctor {
     private final Supplier<EngineProbe> engine;
     private final Supplier<List<ModelPlacement>> models;
 
+    /** For the checks that need no container engine ({@link #npuBlockers}). */
+    public Doctor(HostPaths host, Map<String, String> env) {
+        this(host, env, () -> {
+            throw new IllegalStateException("this doctor was made without an engine probe");
+        });
+    }
+
     public Doctor(HostPaths host, Map<String, String> env, Supplier<EngineProbe> engine) {
         this(host, env, engine, List::of);
     }
@@ -77,6 +84,16 @@ public final class Doctor {
         results.add(gpuMemory());
         results.add(npu());
         return results;
+    }
+
+    /**
+     * The checks FastFlowLM needs to pass before it is started: the NPU device, the IOMMU left on, memlock unlimited;
+     * the ones that do not pass, each with its fix.
+     */
+    public List<CheckResult> npuBlockers() {
+        ProcessLimits limits = ProcessLimits.read(host);
+        return java.util.stream.Stream.of(npu(), iommu(kernelCommandLine()), memlock(limits))
+                .filter(r -> r.status() != CheckResult.Status.OK).toList();
     }
 
     public static boolean anyFailed(List<CheckResult> results) {

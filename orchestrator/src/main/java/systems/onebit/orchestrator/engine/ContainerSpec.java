@@ -6,14 +6,15 @@ import java.util.Map;
 /**
  * What to create. Containers always run with an init process (so they stop promptly).
  *
- * @param entrypoint the full command; the image's own entrypoint is replaced
+ * @param entrypoint the full command, replacing the image's own entrypoint; empty: the image's entrypoint and command
  * @param devices    host device path to container path
  * @param mounts     host path to container path, read-only
+ * @param volumes    named volumes, read-write, created when missing
  */
 public record ContainerSpec(String name, String image, List<String> entrypoint, Map<String, String> environment,
                             Map<String, String> labels, List<DeviceMapping> devices, List<String> groups,
                             List<String> securityOpt, List<Ulimit> ulimits, List<ReadOnlyMount> mounts,
-                            boolean hostNetwork) {
+                            boolean hostNetwork, List<NamedVolume> volumes) {
 
     /**
      * In {@code groups}: keep the calling user's own supplementary groups (rootless Podman with crun), as Podman's
@@ -30,6 +31,15 @@ public record ContainerSpec(String name, String image, List<String> entrypoint, 
         securityOpt = List.copyOf(securityOpt);
         ulimits = List.copyOf(ulimits);
         mounts = List.copyOf(mounts);
+        volumes = List.copyOf(volumes);
+    }
+
+    /** Without named volumes: a toolbox keeps nothing of its own. */
+    public ContainerSpec(String name, String image, List<String> entrypoint, Map<String, String> environment,
+                         Map<String, String> labels, List<DeviceMapping> devices, List<String> groups,
+                         List<String> securityOpt, List<Ulimit> ulimits, List<ReadOnlyMount> mounts, boolean hostNetwork) {
+        this(name, image, entrypoint, environment, labels, devices, groups, securityOpt, ulimits, mounts, hostNetwork,
+                List.of());
     }
 
     public record DeviceMapping(String hostPath, String containerPath) {
@@ -40,5 +50,9 @@ public record ContainerSpec(String name, String image, List<String> entrypoint, 
     }
 
     public record ReadOnlyMount(String hostPath, String containerPath) {
+    }
+
+    /** A Podman volume by name, read-write: data that outlives the container (Open WebUI's chats and users). */
+    public record NamedVolume(String name, String containerPath) {
     }
 }

@@ -174,8 +174,10 @@ public final class PodmanEngine implements ContainerEngine {
                     .withGroupAdd(spec.groups().stream().filter(g -> !g.equals(ContainerSpec.KEEP_GROUPS)).toList())
                     .withSecurityOpts(spec.securityOpt())
                     .withUlimits(spec.ulimits().stream().map(u -> new Ulimit(u.name(), u.soft(), u.hard())).toList())
-                    .withBinds(spec.mounts().stream()
-                            .map(m -> new Bind(m.hostPath(), new Volume(m.containerPath()), AccessMode.ro)).toList());
+                    .withBinds(java.util.stream.Stream.concat(
+                            spec.mounts().stream().map(m -> new Bind(m.hostPath(), new Volume(m.containerPath()), AccessMode.ro)),
+                            spec.volumes().stream().map(v -> new Bind(v.name(), new Volume(v.containerPath()), AccessMode.rw)))
+                            .toList());
             if (spec.hostNetwork()) {
                 host.withNetworkMode("host");
             }
@@ -185,14 +187,15 @@ public final class PodmanEngine implements ContainerEngine {
                 host.withAnnotations(Map.of("run.oci.keep_original_groups", "1"));
             }
             try {
-                CreateContainerResponse created = client.createContainerCmd(spec.image())
+                var create = client.createContainerCmd(spec.image())
                         .withName(spec.name())
-                        .withEntrypoint(spec.entrypoint())
-                        .withCmd(List.of())
                         .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                         .withLabels(spec.labels())
-                        .withHostConfig(host)
-                        .exec();
+                        .withHostConfig(host);
+                if (!spec.entrypoint().isEmpty()) {
+                    create.withEntrypoint(spec.entrypoint()).withCmd(List.of());  // else the image's own command
+                }
+                CreateContainerResponse created = create.exec();
                 return inspect(created.getId()).orElseThrow(() -> new OrchestratorException(Reason.ENGINE_ERROR,
                         "container " + spec.name() + " vanished right after it was created", "run the command again"));
             } catch (ConflictException e) {

@@ -14,9 +14,33 @@ import systems.onebit.orchestrator.OrchestratorException;
  * @param defaultBackend the backend for requests that name no model; empty for none
  * @param aliases        other names for models (alias to model id), resolved by the proxy before routing
  * @param models         registered GGUF models (`1bit models add`), by alias
+ * @param apps           which of Open WebUI and GAIA `up` starts, and how
  */
 public record Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
-                       Map<String, String> aliases, List<ModelEntry> models) {
+                       Map<String, String> aliases, List<ModelEntry> models, Apps apps) {
+
+    /**
+     * The app lanes: Open WebUI ({@code container}: the Podman image, or {@code pip}: an installed {@code open-webui})
+     * and GAIA's Agent UI on {@code gaiaPort} (the next free port when that one is taken).
+     */
+    public record Apps(boolean webui, String webuiMode, boolean gaia, int gaiaPort) {
+        public static final Apps NONE = new Apps(false, "container", false, 4200);
+
+        public Apps {
+            if (!webuiMode.equals("container") && !webuiMode.equals("pip")) {
+                throw OrchestratorException.configInvalid("apps.webui.mode '" + webuiMode + "' is neither container nor pip",
+                        "use container (the Open WebUI image) or pip (an installed open-webui)");
+            }
+        }
+
+        public Apps withWebui(boolean enabled, String mode) {
+            return new Apps(enabled, mode, gaia, gaiaPort);
+        }
+
+        public Apps withGaia(boolean enabled, int port) {
+            return new Apps(webui, webuiMode, enabled, port);
+        }
+    }
 
     public static final int PROXY_PORT = 13306;
     public static final int BACKEND_PORT = 13305;
@@ -40,6 +64,15 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
     }
 
     public Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
+                    Map<String, String> aliases, List<ModelEntry> models) {
+        this(proxyHost, proxyPort, defaultBackend, backends, aliases, models, Apps.NONE);
+    }
+
+    public Registry withApps(Apps value) {
+        return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases, models, value);
+    }
+
+    public Registry(String proxyHost, int proxyPort, String defaultBackend, List<Backend> backends,
                     Map<String, String> aliases) {
         this(proxyHost, proxyPort, defaultBackend, backends, aliases, List.of());
     }
@@ -55,14 +88,14 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
         }
         List<ModelEntry> next = new ArrayList<>(models);
         next.add(model);
-        return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases, next);
+        return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases, next, apps);
     }
 
     public Registry withoutModel(String alias) {
         model(alias).orElseThrow(() -> OrchestratorException.notFound("no model with the alias '" + alias + "'",
                 "see `1bit models list`"));
         return new Registry(proxyHost, proxyPort, defaultBackend, backends, aliases,
-                models.stream().filter(m -> !m.alias().equals(alias)).toList());
+                models.stream().filter(m -> !m.alias().equals(alias)).toList(), apps);
     }
 
     /** The embedded defaults, used while no registry file exists. */
@@ -103,19 +136,19 @@ public record Registry(String proxyHost, int proxyPort, String defaultBackend, L
         }
         List<Backend> next = new ArrayList<>(backends);
         next.add(backend);
-        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models, apps);
     }
 
     public Registry without(String name) {
         require(name);
         List<Backend> next = backends.stream().filter(b -> !b.name().equals(name)).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next, aliases, models);
+        return new Registry(proxyHost, proxyPort, defaultBackend.equals(name) ? "" : defaultBackend, next, aliases, models, apps);
     }
 
     public Registry replaced(Backend backend) {
         require(backend.name());
         List<Backend> next = backends.stream().map(b -> b.name().equals(backend.name()) ? backend : b).toList();
-        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models);
+        return new Registry(proxyHost, proxyPort, defaultBackend, next, aliases, models, apps);
     }
 
     public Backend require(String name) {

@@ -40,7 +40,7 @@ public final class RegistryStore {
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
-    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models");
+    private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models", "apps");
     private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled", "apiKeyEnv");
@@ -153,6 +153,15 @@ public final class RegistryStore {
                 }
             }
         }
+        if (!registry.apps().equals(Registry.Apps.NONE)) {
+            ObjectNode apps = root.putObject("apps");
+            ObjectNode webui = apps.putObject("webui");
+            webui.put("enabled", registry.apps().webui());
+            webui.put("mode", registry.apps().webuiMode());
+            ObjectNode gaia = apps.putObject("gaia");
+            gaia.put("enabled", registry.apps().gaia());
+            gaia.put("uiPort", registry.apps().gaiaPort());
+        }
         ArrayNode backends = root.putArray("backends");
         for (Backend b : registry.backends()) {
             ObjectNode node = backends.addObject();
@@ -241,11 +250,35 @@ public final class RegistryStore {
             for (JsonNode node : modelList) {
                 models.add(model(node, m++));
             }
-            return new Registry(host, port, root.path("defaultBackend").asText(""), backends, aliases, models);
+            return new Registry(host, port, root.path("defaultBackend").asText(""), backends, aliases, models, apps(root.path("apps")));
         } catch (IllegalArgumentException | OrchestratorException e) {
             String detail = e instanceof OrchestratorException oe ? oe.getMessage() : e.getMessage();
             throw OrchestratorException.configInvalid("registry " + source + " is invalid: " + detail, fix);
         }
+    }
+
+    /** {@code apps: {webui: {enabled, mode}, gaia: {enabled, uiPort}}}; each part optional. */
+    private static Registry.Apps apps(JsonNode node) {
+        if (node.isMissingNode()) {
+            return Registry.Apps.NONE;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("'apps' must be a mapping with webui and gaia");
+        }
+        node.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("webui") && !f.equals("gaia")) {
+                throw new IllegalArgumentException("apps: unknown field '" + f + "' (webui, gaia)");
+            }
+        });
+        Registry.Apps none = Registry.Apps.NONE;
+        JsonNode webui = node.path("webui");
+        JsonNode gaia = node.path("gaia");
+        int gaiaPort = gaia.path("uiPort").asInt(none.gaiaPort());
+        if (gaiaPort < 1 || gaiaPort > 65535) {
+            throw new IllegalArgumentException("apps.gaia.uiPort " + gaiaPort + " is not a TCP port");
+        }
+        return new Registry.Apps(webui.path("enabled").asBoolean(false), webui.path("mode").asText(none.webuiMode()),
+                gaia.path("enabled").asBoolean(false), gaiaPort);
     }
 
     private static Backend backend(JsonNode node, int index) {

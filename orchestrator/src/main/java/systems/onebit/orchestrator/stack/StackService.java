@@ -32,14 +32,20 @@ public final class StackService {
 
     private final Registry registry;
     private final Supplier<ToolboxService> toolboxes;
-    private final ProxyControl proxy;
+    private final Lane proxy;
+    private final List<Lane> lanes;
     private final Map<String, String> keys;
 
-    /** @param keys where backends' keys are found (the environment over the credentials file) */
-    public StackService(Registry registry, Supplier<ToolboxService> toolboxes, ProxyControl proxy, Map<String, String> keys) {
+    /**
+     * @param lanes the enabled lanes besides the toolboxes and the proxy (NPU, Open WebUI, GAIA)
+     * @param keys  where backends' keys are found (the environment over the credentials file)
+     */
+    public StackService(Registry registry, Supplier<ToolboxService> toolboxes, Lane proxy, List<Lane> lanes,
+                        Map<String, String> keys) {
         this.registry = registry;
         this.toolboxes = toolboxes;
         this.proxy = proxy;
+        this.lanes = List.copyOf(lanes);
         this.keys = Map.copyOf(keys);
     }
 
@@ -66,12 +72,28 @@ public final class StackService {
                 ensureUp(service, existing, backend, timeout, progress)));
         if (names.isEmpty()) {
             reports.addAll(missingKeys());
+            reports.addAll(eachLane(lanes, lane -> {
+                progress.accept(lane.name() + ": starting (" + lane.describe() + ")");
+                return lane.up(timeout);
+            }));
         }
         if (withProxy) {
             progress.accept("proxy: starting (" + proxy.describe() + ")");
             reports.add(proxy.up(timeout));
         }
         return reports;
+    }
+
+    /** Runs {@code action} on every lane at once; one report each, in the lanes' order. */
+    private static List<StackReport> eachLane(List<Lane> lanes, Function<Lane, StackReport> action) {
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
+            List<Future<StackReport>> futures = lanes.stream().map(l -> pool.submit(() -> action.apply(l))).toList();
+            List<StackReport> reports = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                reports.add(outcome(lanes.get(i).name(), futures.get(i)));
+            }
+            return reports;
+        }
     }
 
     /** Enabled backends whose key is nowhere to be found: the proxy would send them nothing. */
@@ -95,6 +117,12 @@ public final class StackService {
             if (!registry.models().isEmpty() && names.isEmpty()) {
                 reports.add(leftOnDemand(progress));
             }
+        }
+        if (names.isEmpty()) {
+            reports.addAll(eachLane(lanes.reversed(), lane -> {
+                progress.accept(lane.name() + ": stopping (" + lane.describe() + ")");
+                return lane.down(timeout);
+            }));
         }
         reports.addAll(forEach(targets.reversed(), progress, (service, existing) -> backend -> {
             Toolbox toolbox = existing.get(backend.name());

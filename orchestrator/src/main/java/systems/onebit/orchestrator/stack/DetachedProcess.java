@@ -15,43 +15,64 @@ import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.HttpWaitStrategy;
 
 /**
- * The proxy as a detached process where no systemd manager has its unit: started in its own session (setsid) with
- * stdin from /dev/null and output appended to {@code proxy.log}, its pid in {@code proxy.pid}, both under the state
- * directory ({@code $XDG_STATE_HOME/1bit}).
+ * A lane as a detached process where no systemd manager has its unit (the proxy, FastFlowLM, GAIA): started in its
+ * own session with stdin from /dev/null and output appended to {@code NAME.log}, its pid (and start time, so a reused
+ * pid does not count) in {@code NAME.pid}, both under the state directory ({@code $XDG_STATE_HOME/1bit}); up when
+ * {@code readyPath} answers 200 on its URL. One that never answers is stopped again.
  */
-public final class DetachedProxy implements ProxyControl {
+public final class DetachedProcess implements Lane {
 
+    private final String name;
     private final List<String> command;
     private final java.util.Map<String, String> environment;
     private final Path stateDir;
     private final URI url;
+    private final String readyPath;
 
     /**
-     * @param command     the command that runs the proxy in the foreground ({@code … 1bit proxy})
-     * @param environment its whole environment (XDG paths decide which registry it reads)
+     * @param command     the command that runs it in the foreground ({@code … 1bit proxy}, {@code flm serve MODEL})
+     * @param environment its whole environment (XDG paths decide which registry the proxy reads)
+     * @param readyPath   answers 200 on {@code url} once it serves ({@code /health}, {@code /v1/models})
      */
-    public DetachedProxy(List<String> command, java.util.Map<String, String> environment, Path stateDir, URI url) {
+    public DetachedProcess(String name, List<String> command, java.util.Map<String, String> environment, Path stateDir,
+                           URI url, String readyPath) {
+        this.name = name;
         this.command = List.copyOf(command);
         this.environment = java.util.Map.copyOf(environment);
         this.stateDir = stateDir;
         this.url = url;
+        this.readyPath = readyPath;
+    }
+
+    /** The proxy: {@code proxy.pid}, {@code proxy.log}, ready when {@code /health} answers. */
+    public static DetachedProcess proxy(List<String> command, java.util.Map<String, String> environment, Path stateDir, URI url) {
+        return new DetachedProcess("proxy", command, environment, stateDir, url, "/health");
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public URI url() {
+        return url;
     }
 
     public Path pidFile() {
-        return stateDir.resolve("proxy.pid");
+        return stateDir.resolve(name + ".pid");
     }
 
     /**
-     * Held while the proxy is started or stopped: two {@code up}s at once (a boot script and a user, say) must not
-     * both start a proxy, where the loser, unable to listen, would take the pid file with it and leave the winner
-     * running unseen by {@code down}.
+     * Held while it is started or stopped: two {@code up}s at once (a boot script and a user, say) must not both start
+     * one, where the loser, unable to listen, would take the pid file with it and leave the winner running unseen by
+     * {@code down}.
      */
     private Path lockFile() {
-        return stateDir.resolve("proxy.lock");
+        return stateDir.resolve(name + ".lock");
     }
 
     public Path logFile() {
-        return stateDir.resolve("proxy.log");
+        return stateDir.resolve(name + ".log");
     }
 
     @Override
@@ -60,7 +81,7 @@ public final class DetachedProxy implements ProxyControl {
     }
 
     /**
-     * The recorded proxy process when it still runs. The pid file holds the pid and the process's start time, so a pid
+     * The recorded process when it still runs. The pid file holds the pid and the process's start time, so a pid
      * reused by another program does not count.
      */
     public Optional<ProcessHandle> running() {
@@ -87,19 +108,19 @@ public final class DetachedProxy implements ProxyControl {
         try {
             return LocalFiles.exclusively(lockFile(), () -> start(timeout));
         } catch (IOException e) {
-            return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
-                    "cannot start the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
+            return new StackReport.Failed(name, new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot start " + name + " (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
         }
     }
 
     private StackReport start(Duration timeout) throws IOException {
         Optional<ProcessHandle> running = running();
-        HttpProbe.Result health = HttpProbe.get(url, "/health", Duration.ofMillis(500));
+        HttpProbe.Result health = HttpProbe.get(url, readyPath, Duration.ofMillis(500));
         if (running.isPresent() && health.ok()) {
-            return new StackReport.Unchanged("proxy", "already running (pid " + running.get().pid() + ") on " + url);
+            return new StackReport.Unchanged(name, "already running (pid " + running.get().pid() + ") on " + url);
         }
         if (running.isEmpty() && health.ok()) {
-            return new StackReport.Unchanged("proxy", "a proxy already answers on " + url + " (not started by 1bit up)");
+            return new StackReport.Unchanged(name, "something already answers on " + url + " (not started by 1bit)");
         }
         if (running.isPresent()) {
             return waitHealthy(running.get(), timeout, false);
@@ -121,13 +142,13 @@ public final class DetachedProxy implements ProxyControl {
 
     private StackReport waitHealthy(ProcessHandle process, Duration timeout, boolean startedNow) {
         try {
-            Duration took = new HttpWaitStrategy("/health", Duration.ofMillis(50), () -> process.isAlive() ? Optional.empty()
-                    : Optional.of("the proxy exited at start-up: " + lastLines(3)), logFile().toString())
+            Duration took = new HttpWaitStrategy(readyPath, Duration.ofMillis(50), () -> process.isAlive() ? Optional.empty()
+                    : Optional.of(name + " exited at start-up: " + lastLines(3)), logFile().toString())
                     .waitUntilReady(url, timeout);
-            return new StackReport.Changed("proxy", (startedNow ? "started" : "came up") + " (pid " + process.pid()
+            return new StackReport.Changed(name, (startedNow ? "started" : "came up") + " (pid " + process.pid()
                     + ") on " + url + " in " + took.toMillis() + " ms; log " + logFile());
         } catch (OrchestratorException e) {
-            // Nothing half-started: a proxy that never answered is stopped again.
+            // Nothing half-started: a process that never answered is stopped again.
             boolean stoppedAgain = startedNow && process.isAlive();
             if (stoppedAgain) {
                 stop(process, Duration.ofSeconds(5));
@@ -135,7 +156,7 @@ public final class DetachedProxy implements ProxyControl {
             if (!process.isAlive()) {
                 deletePid();
             }
-            return new StackReport.Failed("proxy", stoppedAgain ? new OrchestratorException(e.reason(),
+            return new StackReport.Failed(name, stoppedAgain ? new OrchestratorException(e.reason(),
                     e.getMessage() + "; stopped it again", e.hint(), e) : e);
         }
     }
@@ -145,8 +166,8 @@ public final class DetachedProxy implements ProxyControl {
         try {
             return LocalFiles.exclusively(lockFile(), () -> stopRecorded(timeout));
         } catch (IOException e) {
-            return new StackReport.Failed("proxy", new OrchestratorException(OrchestratorException.Reason.IO,
-                    "cannot stop the proxy (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
+            return new StackReport.Failed(name, new OrchestratorException(OrchestratorException.Reason.IO,
+                    "cannot stop " + name + " (" + e.getMessage() + ")", "check that " + stateDir + " is writable", e));
         }
     }
 
@@ -154,11 +175,11 @@ public final class DetachedProxy implements ProxyControl {
         Optional<ProcessHandle> running = running();
         if (running.isEmpty()) {
             deletePid();
-            return new StackReport.Unchanged("proxy", "not running");
+            return new StackReport.Unchanged(name, "not running");
         }
         boolean clean = stop(running.get(), timeout);
         deletePid();
-        return new StackReport.Changed("proxy", "stopped (pid " + running.get().pid() + (clean ? ")" : ", killed after "
+        return new StackReport.Changed(name, "stopped (pid " + running.get().pid() + (clean ? ")" : ", killed after "
                 + timeout.toSeconds() + " s)"));
     }
 
