@@ -121,7 +121,40 @@ public final class TestImages {
         return tag;
     }
 
+    static final String STAND_IN_OPEN_WEBUI = """
+            #!/bin/sh
+            # Stand-in for Open WebUI (test image only): binds HOST:PORT as the real image's start.sh does, serves
+            # /health and /api/config, the latter with the OPENAI_API_BASE_URL it was given.
+            mkdir -p /tmp/www/api /app/backend/data
+            echo '{"status":true}' > /tmp/www/health
+            printf '{"name":"Open WebUI (stand-in)","openai_api_base_url":"%s"}' "$OPENAI_API_BASE_URL" > /tmp/www/api/config
+            echo "stand-in open-webui on ${HOST:-0.0.0.0}:${PORT:-8080} using $OPENAI_API_BASE_URL"
+            exec httpd -f -v -p "${HOST:-0.0.0.0}:${PORT:-8080}" -h /tmp/www
+            """;
+
+    /**
+     * The Open WebUI stand-in image, tagged with {@code image} (the manifest's name: no image can be pulled here); its
+     * command is {@code /app/backend/start.sh}, as the real image runs its start.sh.
+     */
+    public static synchronized void openWebUi(String image) throws IOException {
+        if (PodmanTestService.podmanResult("image", "exists", image).getExitValue() == 0) {
+            return;
+        }
+        Path tar = Files.createTempFile("onebit-webui-rootfs", ".tar");
+        try {
+            writeRootfs(tar, STAND_IN_OPEN_WEBUI);
+            PodmanTestService.podman("import", "--change", "CMD=[\"/bin/sh\",\"/app/backend/start.sh\"]", tar.toString(), image);
+        } finally {
+            Files.deleteIfExists(tar);
+        }
+    }
+
     private static void writeRootfs(Path tar) throws IOException {
+        writeRootfs(tar, "");
+    }
+
+    /** The busybox root file system; {@code webuiStart} (when not empty) as /app/backend/start.sh. */
+    private static void writeRootfs(Path tar, String webuiStart) throws IOException {
         Path busybox = Path.of("/bin/busybox");
         if (!Files.isExecutable(busybox)) {
             throw new IllegalStateException("/bin/busybox is missing: install busybox-static (.ci/run does)");
@@ -143,6 +176,15 @@ public final class TestImages {
             addLink(out, "app/llama-server", "/usr/bin/llama-server");
             addFile(out, "etc/group", "root:x:0:\nvideo:x:39:\nrender:x:105:\n".getBytes(StandardCharsets.UTF_8), 0644);
             addFile(out, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
+            if (!webuiStart.isEmpty()) {
+                for (String dir : List.of("app/backend/", "app/backend/data/")) {
+                    TarArchiveEntry entry = new TarArchiveEntry(dir);
+                    entry.setMode(0755);
+                    out.putArchiveEntry(entry);
+                    out.closeArchiveEntry();
+                }
+                addFile(out, "app/backend/start.sh", webuiStart.getBytes(StandardCharsets.UTF_8), 0755);
+            }
         }
     }
 
