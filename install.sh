@@ -78,7 +78,8 @@ record() { echo "$(sum "$2") $1" >>"$new_manifest"; }
 # render TEMPLATE: a copy with the install paths filled in.
 render() {
   local out; out=$(mktemp); tmpfiles+=("$out")
-  sed -e "s|@BINDIR@|$prefix/bin|g" -e "s|@WEBUI_ENV@|$config/open-webui.env|g" "$1" >"$out"
+  sed -e "s|@BINDIR@|$prefix/bin|g" -e "s|@WEBUI_ENV@|$config/open-webui.env|g" -e "s|@FLM_ENV@|$config/flm.env|g" \
+    -e "s|@FLM@|${flm:-/usr/bin/flm}|g" "$1" >"$out"
   echo "$out"
 }
 
@@ -137,7 +138,15 @@ exec "$java" "\${opts[@]}" -jar "$libdir/1bit.jar" "\$@"
 LAUNCHER
 put "$launcher" "$prefix/bin/1bit" 0755
 
-for unit in "$src"/systemd/*; do put "$(render "$unit")" "$units/$(basename "$unit")" 0644; done
+# A lane's unit only where its program is installed: FastFlowLM (flm), a pip Open WebUI (the container needs none).
+flm=$(command -v flm || true)
+for unit in "$src"/systemd/*; do
+  case $(basename "$unit") in
+    1bit-flm.service) [ -n "$flm" ] || continue ;;
+    open-webui.service) command -v open-webui >/dev/null || continue ;;
+  esac
+  put "$(render "$unit")" "$units/$(basename "$unit")" 0644
+done
 put "$src/completions/1bit.bash" "$prefix/share/bash-completion/completions/1bit" 0644
 put "$src/completions/1bit.zsh" "$prefix/share/zsh/site-functions/_1bit" 0644
 put "$src/completions/1bit.fish" "$prefix/share/fish/vendor_completions.d/1bit.fish" 0644

@@ -214,7 +214,7 @@ public final class CliContext implements AutoCloseable {
     /** The NPU, Open WebUI and GAIA lanes on this host. */
     public Lanes lanes() {
         Optional<String> proxyKey = Optional.ofNullable(env.get("ONEBIT_API_KEY")).filter(k -> !k.isBlank());
-        return new Lanes(new Lanes.Host(env, host(), stateDir(), configDir().resolve("apps"),
+        return new Lanes(new Lanes.Host(env, host(), stateDir(), configDir(),
                 () -> new Doctor(host(), env).npuBlockers(), proxyKey), this::engine, unit -> {
             var systemd = SystemdLocator.standard(env).withUnit(unit);
             systemd.ifPresent(this::closeLater);

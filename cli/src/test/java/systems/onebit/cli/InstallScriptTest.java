@@ -30,9 +30,23 @@ class InstallScriptTest {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("HOME", home.toString());
         pb.environment().remove("XDG_CONFIG_HOME");
+        if (lanePrograms != null) {
+            pb.environment().put("PATH", lanePrograms + ":" + pb.environment().get("PATH"));
+        }
         Process p = pb.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** When set, a folder on PATH with `flm` and `open-webui` executables: their lanes' units get installed. */
+    private Path lanePrograms;
+
+    private void withLanePrograms() throws IOException {
+        lanePrograms = Files.createDirectories(tmp.resolve("lane-bin"));
+        for (String program : List.of("flm", "open-webui")) {
+            Path file = Files.writeString(lanePrograms.resolve(program), "#!/bin/sh\nexit 0\n");
+            file.toFile().setExecutable(true);
+        }
     }
 
     /** A real (rootless, user-mode) install into a fresh home, so the launcher and unit paths exist. */
@@ -63,8 +77,8 @@ class InstallScriptTest {
         assertThat(base.resolve(".local/lib/1bit/1bit.jar")).exists();
         assertThat(base.resolve(".config/systemd/user/1bit-proxy.service")).content()
                 .contains("ExecStart=" + home + "/.local/bin/1bit proxy", "NoNewPrivileges=yes");
-        assertThat(base.resolve(".config/systemd/user/open-webui.service")).content()
-                .contains("EnvironmentFile=" + home + "/.config/1bit/open-webui.env");
+        assertThat(base.resolve(".config/systemd/user/open-webui.service")).as("no pip Open WebUI here").doesNotExist();
+        assertThat(base.resolve(".config/systemd/user/1bit-flm.service")).as("no FastFlowLM here").doesNotExist();
         assertThat(base.resolve(".config/1bit/open-webui.env")).content()
                 .contains("OPENAI_API_BASE_URL=http://127.0.0.1:13306/v1");
         assertThat(base.resolve(".local/share/bash-completion/completions/1bit")).exists();
@@ -77,6 +91,21 @@ class InstallScriptTest {
         assertThat(again.code()).as(again.output()).isZero();
         assertThat(again.output()).doesNotContain("+ install", "+ cp");
         assertThat(files(root)).isEqualTo(before);
+    }
+
+    @Test
+    void aLanesUnitIsInstalledWhereItsProgramIs() throws Exception {
+        withLanePrograms();
+        Path home = tmp.resolve("home");
+        Path root = tmp.resolve("root");
+        Run r = run(home, "--root", root.toString());
+        assertThat(r.code()).as(r.output()).isZero();
+        Path units = root.resolve(home.toString().substring(1)).resolve(".config/systemd/user");
+        assertThat(units.resolve("1bit-flm.service")).content()
+                .contains("ExecStart=" + lanePrograms.resolve("flm") + " serve $FLM_MODEL --host 127.0.0.1 --port $FLM_PORT",
+                        "EnvironmentFile=" + home + "/.config/1bit/flm.env", "LimitMEMLOCK=infinity");
+        assertThat(units.resolve("open-webui.service")).content()
+                .contains("EnvironmentFile=" + home + "/.config/1bit/open-webui.env");
     }
 
     @Test
@@ -145,7 +174,9 @@ class InstallScriptTest {
 
     @Test
     void systemdAnalyzeVerifiesEveryInstalledUnit() throws Exception {
-        // A real (rootless, user-mode) install, so ExecStart paths exist; systemd itself is not PID 1 here.
+        // A real (rootless, user-mode) install, so ExecStart paths exist; systemd itself is not PID 1 here. With flm
+        // and open-webui on PATH, every unit is installed.
+        withLanePrograms();
         Path home = installedHome();
         Path units = home.resolve(".config/systemd/user");
         List<Path> toVerify = new ArrayList<>();
@@ -161,7 +192,7 @@ class InstallScriptTest {
                 }
             }
         }
-        assertThat(toVerify).hasSize(4);
+        assertThat(toVerify).hasSize(5);
         for (Path unit : toVerify) {
             Process p = new ProcessBuilder("systemd-analyze", "verify", unit.toString()).redirectErrorStream(true).start();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -36,11 +36,11 @@ public final class Lanes {
      * What lanes are built from on this host.
      *
      * @param stateDir    where detached lanes keep pid, log and port files
-     * @param appsDir     the user's overrides of the app manifests ({@code open-webui.yaml})
+     * @param configDir   1bit's configuration: {@code apps/open-webui.yaml} (the user's manifest), {@code flm.env}
      * @param npuBlockers the doctor's checks the NPU fails now
      * @param proxyKey    the proxy's API key, given to Open WebUI
      */
-    public record Host(Map<String, String> env, HostPaths paths, Path stateDir, Path appsDir,
+    public record Host(Map<String, String> env, HostPaths paths, Path stateDir, Path configDir,
                        Supplier<List<CheckResult>> npuBlockers, Optional<String> proxyKey) {
         public Host {
             env = Map.copyOf(env);
@@ -87,7 +87,11 @@ public final class Lanes {
         URI url = URI.create(flm.url().getScheme() + "://" + flm.url().getHost() + ":" + flm.port());
         Optional<SystemdUnits> unit = systemd.apply(SystemdLane.FLM_UNIT);
         if (unit.isPresent()) {
-            return new NpuLane(new SystemdLane(NpuLane.NAME, SystemdLane.FLM_UNIT, unit.get(), url, "/v1/models"), host.npuBlockers());
+            // The unit reads the model and flags from flm.env, written before each start.
+            String env = "# written by `1bit npu up`: what 1bit-flm.service serves\nFLM_MODEL=" + flm.models().getFirst()
+                    + "\nFLM_PORT=" + flm.port() + "\nFLM_ARGS=" + String.join(" ", flm.args()) + "\n";
+            return new NpuLane(new EnvFileLane(host.configDir().resolve("flm.env"), env,
+                    new SystemdLane(NpuLane.NAME, SystemdLane.FLM_UNIT, unit.get(), url, "/v1/models")), host.npuBlockers());
         }
         Optional<Path> program = onPath("flm");
         if (program.isEmpty()) {
@@ -106,7 +110,7 @@ public final class Lanes {
     public Lane webui(Registry registry) {
         URI api = registry.proxyUrl().resolve("/v1");
         if (registry.apps().webuiMode().equals("container")) {
-            return new WebuiContainer(engine, WebuiManifest.load(host.appsDir()), api, host.proxyKey());
+            return new WebuiContainer(engine, WebuiManifest.load(host.configDir().resolve("apps")), api, host.proxyKey());
         }
         LocalApp app = new LocalApps(host.env(), host.paths()).openWebUi(registry.proxyUrl());
         if (!app.installed() || app.how().equals("systemd unit")) {
