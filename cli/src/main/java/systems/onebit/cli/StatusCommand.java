@@ -28,6 +28,8 @@ import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.json.Trees;
+import systems.onebit.orchestrator.lanes.GaiaLane;
+import systems.onebit.orchestrator.lanes.WebuiManifest;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.toolbox.Toolbox;
 
@@ -109,9 +111,12 @@ public final class StatusCommand implements Callable<Integer> {
             Registry registry = registryRead.get();
             URI proxy = registry.proxyUrl();
             List<Future<Row>> rows = new ArrayList<>();
-            rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout, "")));
+            // The proxy's own key (ONEBIT_API_KEY), which it requires of every client when set.
+            String proxyKey = context.env().getOrDefault("ONEBIT_API_KEY", "");
+            String proxyAuth = proxyKey.isBlank() ? "" : "Bearer " + proxyKey;
+            rows.add(pool.submit(() -> served("proxy", "proxy", proxy, "/v1/models", "", true, timeout, proxyAuth)));
             Future<HttpProbe.Result> loaded = registry.models().isEmpty() ? null
-                    : pool.submit(() -> HttpProbe.get(proxy, "/running", timeout));
+                    : pool.submit(() -> HttpProbe.get(proxy, "/running", timeout, proxyAuth));
             boolean flmRegistered = false;
             Map<String, String> keys = registry.backends().stream().anyMatch(b -> !b.apiKeyEnv().isEmpty())
                     ? context.keyEnvironment() : Map.of();
@@ -132,12 +137,26 @@ public final class StatusCommand implements Callable<Integer> {
                 rows.add(pool.submit(() -> served("fastflowlm", "flm", flm, "/v1/models", "", false, timeout, "")));
             }
             Future<Row> webui = pool.submit(() -> {
+                if (registry.apps().webui()) {
+                    // A lane `up` starts: counted, probed where 1bit runs it.
+                    URI url = registry.apps().webuiMode().equals("container")
+                            ? URI.create("http://127.0.0.1:" + WebuiManifest.load(context.configDir().resolve("apps")).port())
+                            : URI.create("http://127.0.0.1:" + Registry.OPEN_WEBUI_PORT);
+                    HttpProbe.Result r = HttpProbe.get(url, "/health", timeout);
+                    return new Row("open-webui", "webui", url.toString(), "enabled (" + registry.apps().webuiMode() + ")",
+                            r.health(), -1, r.took().toMillis(), true);
+                }
                 LocalApp app = apps.get().openWebUi(proxy);
                 HttpProbe.Result r = HttpProbe.get(URI.create(app.url()), "/health", timeout);
                 String state = !app.installed() ? "not installed" : app.running() ? "running (pid " + app.pid() + ")" : "installed";
                 return new Row("open-webui", "webui", app.url(), state, r.health(), -1, r.took().toMillis(), app.installed());
             });
             Future<Row> gaia = pool.submit(() -> {
+                if (registry.apps().gaia() && context.lanes().gaia(registry) instanceof GaiaLane lane) {
+                    HttpProbe.Result r = HttpProbe.get(lane.url(), "/api/health", timeout);
+                    return new Row("gaia", "gaia", lane.url().toString(), "enabled (Agent UI)", r.health(), -1,
+                            r.took().toMillis(), true);
+                }
                 LocalApp app = apps.get().gaia(proxy);
                 String state = !app.installed() ? "not installed" : app.running() ? "running (pid " + app.pid() + ")" : "installed";
                 HttpProbe.Result r = HttpProbe.get(app.baseUrl(), "/api/v1/models", timeout);

@@ -150,6 +150,13 @@ class LanesIT {
         assertThat(gaia.path("base_url").asText()).isEqualTo("http://127.0.0.1:" + proxyPort + "/api/v1");
         assertThat(gaia.path("LEMONADE_BASE_URL").asText()).isEqualTo("http://127.0.0.1:" + proxyPort + "/api/v1");
 
+        // status: one row each, every lane counted and healthy.
+        Cli.Result status = cli.run("status", "--json");
+        JsonNode rows = JSON.readTree(status.out()).path("components");
+        assertThat(rows).filteredOn(c -> List.of("proxy", "flm", "open-webui", "gaia").contains(c.path("name").asText()))
+                .extracting(c -> c.path("name").asText() + "=" + c.path("health").asText() + "/" + c.path("counts").asBoolean())
+                .containsExactlyInAnyOrder("proxy=healthy/true", "flm=healthy/true", "open-webui=healthy/true", "gaia=healthy/true");
+
         // A second up changes nothing.
         Cli.Result again = cli.run("up", "--json");
         assertThat(again.code()).as(again.toString()).isZero();
