@@ -167,6 +167,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} npu" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_1bit; return $?; fi
@@ -198,8 +199,18 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models running" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models unload" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models catalog" ];    then _picocli_1bit_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} npu up" ];    then _picocli_1bit_npu; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} npu down" ];    then _picocli_1bit_npu; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} npu status" ];    then _picocli_1bit_npu; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui status" ];    then _picocli_1bit_webui; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui up" ];    then _picocli_1bit_webui; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui down" ];    then _picocli_1bit_webui; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui logs" ];    then _picocli_1bit_webui; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} webui open" ];    then _picocli_1bit_webui; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia status" ];    then _picocli_1bit_gaia; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia up" ];    then _picocli_1bit_gaia; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia down" ];    then _picocli_1bit_gaia; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gaia logs" ];    then _picocli_1bit_gaia; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(toolbox)
@@ -211,73 +222,95 @@ function _complete_1bit() {
   local cmds6=(models)
   local cmds7=(pull)
   local cmds8=(proxy)
-  local cmds9=(webui)
-  local cmds10=(gaia)
-  local cmds11=(completion)
-  local cmds12=(toolbox flavors)
-  local cmds13=(toolbox create)
-  local cmds14=(toolbox list)
-  local cmds15=(toolbox ls)
-  local cmds16=(toolbox start)
-  local cmds17=(toolbox stop)
-  local cmds18=(toolbox restart)
-  local cmds19=(toolbox rm)
-  local cmds20=(toolbox logs)
-  local cmds21=(toolbox enter)
-  local cmds22=(toolbox exec)
-  local cmds23=(toolbox probe)
-  local cmds24=(backends list)
-  local cmds25=(backends ls)
-  local cmds26=(backends add)
-  local cmds27=(backends rm)
-  local cmds28=(backends enable)
-  local cmds29=(backends disable)
-  local cmds30=(backends key)
-  local cmds31=(models add)
-  local cmds32=(models list)
-  local cmds33=(models ls)
-  local cmds34=(models rm)
-  local cmds35=(models fit)
-  local cmds36=(models inspect)
-  local cmds37=(models running)
-  local cmds38=(models unload)
-  local cmds39=(models catalog)
-  local cmds40=(webui status)
-  local cmds41=(gaia status)
+  local cmds9=(npu)
+  local cmds10=(webui)
+  local cmds11=(gaia)
+  local cmds12=(completion)
+  local cmds13=(toolbox flavors)
+  local cmds14=(toolbox create)
+  local cmds15=(toolbox list)
+  local cmds16=(toolbox ls)
+  local cmds17=(toolbox start)
+  local cmds18=(toolbox stop)
+  local cmds19=(toolbox restart)
+  local cmds20=(toolbox rm)
+  local cmds21=(toolbox logs)
+  local cmds22=(toolbox enter)
+  local cmds23=(toolbox exec)
+  local cmds24=(toolbox probe)
+  local cmds25=(backends list)
+  local cmds26=(backends ls)
+  local cmds27=(backends add)
+  local cmds28=(backends rm)
+  local cmds29=(backends enable)
+  local cmds30=(backends disable)
+  local cmds31=(backends key)
+  local cmds32=(models add)
+  local cmds33=(models list)
+  local cmds34=(models ls)
+  local cmds35=(models rm)
+  local cmds36=(models fit)
+  local cmds37=(models inspect)
+  local cmds38=(models running)
+  local cmds39=(models unload)
+  local cmds40=(models catalog)
+  local cmds41=(npu up)
+  local cmds42=(npu down)
+  local cmds43=(npu status)
+  local cmds44=(webui status)
+  local cmds45=(webui up)
+  local cmds46=(webui down)
+  local cmds47=(webui logs)
+  local cmds48=(webui open)
+  local cmds49=(gaia status)
+  local cmds50=(gaia up)
+  local cmds51=(gaia down)
+  local cmds52=(gaia logs)
 
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_catalog; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_gaia_down; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_gaia_up; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_open; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_webui_logs; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_webui_down; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_webui_up; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_npu_status; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_npu_down; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_npu_up; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_npu; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_proxy; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_pull; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_models; return $?; fi
@@ -297,7 +330,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status models pull proxy webui gaia completion"
+  local commands="toolbox backends doctor up down status models pull proxy npu webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -589,12 +622,30 @@ function _picocli_1bit_proxy() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `npu` subcommand.
+function _picocli_1bit_npu() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="up down status"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `webui` subcommand.
 function _picocli_1bit_webui() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="status"
+  local commands="status up down logs open"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -612,7 +663,7 @@ function _picocli_1bit_gaia() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="status"
+  local commands="status up down logs"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -1392,6 +1443,69 @@ function _picocli_1bit_models_catalog() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `up` subcommand.
+function _picocli_1bit_npu_up() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--timeout')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `down` subcommand.
+function _picocli_1bit_npu_down() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_1bit_npu_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `status` subcommand.
 function _picocli_1bit_webui_status() {
   # Get completion data
@@ -1399,6 +1513,99 @@ function _picocli_1bit_webui_status() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `up` subcommand.
+function _picocli_1bit_webui_up() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--mode' '--timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--mode')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `down` subcommand.
+function _picocli_1bit_webui_down() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `logs` subcommand.
+function _picocli_1bit_webui_logs() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'-n' '--lines'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-n'|'--lines')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `open` subcommand.
+function _picocli_1bit_webui_open() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--browser' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
@@ -1418,6 +1625,81 @@ function _picocli_1bit_gaia_status() {
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `up` subcommand.
+function _picocli_1bit_gaia_up() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--port' '--timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--port')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `down` subcommand.
+function _picocli_1bit_gaia_down() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `logs` subcommand.
+function _picocli_1bit_gaia_logs() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'-n' '--lines'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-n'|'--lines')
+      return
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
