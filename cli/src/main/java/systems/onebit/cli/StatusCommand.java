@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
+import systems.onebit.orchestrator.engine.EngineLocator;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.KindProbe;
 import systems.onebit.orchestrator.probe.ModelLister;
@@ -161,7 +162,7 @@ public final class StatusCommand implements Callable<Integer> {
                 String state = !app.installed() ? "not installed" : app.running() ? "running (pid " + app.pid() + ")" : "installed";
                 HttpProbe.Result r = HttpProbe.get(app.baseUrl(), "/api/v1/models", timeout);
                 // GAIA is a desktop app: its row says whether what it should use answers, and never counts.
-                return new Row("gaia", "gaia", app.baseUrl().toString(), state, r.ok() ? "healthy" : "base URL " + r.health(),
+                return new Row("gaia", "gaia", app.baseUrl().toString(), state, r.ok() ? "base URL healthy" : "base URL " + r.health(),
                         -1, r.took().toMillis(), false);
             });
             List<Row> out = new ArrayList<>();
@@ -239,7 +240,7 @@ public final class StatusCommand implements Callable<Integer> {
      * read-only, and never starts a Podman service.
      */
     private Optional<Map<String, Toolbox>> toolboxes(Duration timeout) {
-        return Toolbox.snapshot(context.locator().endpoints(), timeout).map(list -> {
+        return Toolbox.snapshot(context.locator().endpoints(), EngineLocator.findPodman(context.env()), timeout).map(list -> {
             Map<String, Toolbox> map = new LinkedHashMap<>();
             list.forEach(t -> map.put(t.name(), t));
             return map;

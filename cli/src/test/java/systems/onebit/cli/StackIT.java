@@ -103,6 +103,11 @@ class StackIT {
         JsonNode proxyRow = java.util.stream.StreamSupport.stream(doc.get("components").spliterator(), false)
                 .filter(c -> c.get("name").asText().equals("proxy")).findFirst().orElseThrow();
         assertThat(proxyRow.get("models").asInt()).isEqualTo(2);
+        // No Podman socket answering (a default host): the containers' state comes from the podman program instead.
+        JsonNode noSocket = json(cli.env("ONEBIT_PODMAN_SOCKET", home.resolve("no-such.sock").toString()).run("status", "--json"));
+        cli.env("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString());
+        assertThat(java.util.stream.StreamSupport.stream(noSocket.get("components").spliterator(), false)
+                .filter(c -> c.get("name").asText().equals(a)).map(c -> c.get("state").asText()).toList()).containsExactly("running");
 
         // A chat completion through the proxy with a real client, routed by model to the second backend.
         String answer = new ProcessExecutor("curl", "-sS", "--max-time", "60", "-H", "Content-Type: application/json",

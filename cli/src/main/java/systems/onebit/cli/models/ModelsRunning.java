@@ -103,8 +103,10 @@ public final class ModelsRunning implements Callable<Integer> {
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
             answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw ExitException.of(ExitCode.PRECONDITION, "the proxy is not answering on " + url + " (" + e.getMessage()
-                    + "): start it with `1bit up`");
+            // The JDK's client says nothing for a refused connection.
+            throw ExitException.of(ExitCode.PRECONDITION, "the proxy is not answering on " + url + " ("
+                    + (e.getMessage() == null ? "connection refused" : e.getMessage()) + "): start it with `1bit up` (a proxy "
+                    + "started on another port is found through the registry's proxy.port)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ExitException.of(ExitCode.FAILURE, "interrupted");

@@ -49,6 +49,30 @@ public final class PodmanSnapshot {
         return Optional.empty();
     }
 
+    /**
+     * The same listing from the {@code podman} program ({@code podman ps -a --format json}, whose fields are the REST
+     * API's), for a host where no Podman socket is enabled: a status that says "unknown" for every toolbox there is
+     * wrong on a default install. Empty when it fails or takes longer than {@code timeout}.
+     */
+    public static Optional<List<ContainerInfo>> listWithCli(Path podman, Map<String, String> labels, Duration timeout) {
+        List<String> command = new ArrayList<>(List.of(podman.toString(), "ps", "-a", "--format", "json"));
+        labels.forEach((k, v) -> command.addAll(List.of("--filter", "label=" + (v.isEmpty() ? k : k + "=" + v))));
+        try {
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = process.getInputStream().readNBytes(HttpProbe.MAX_BODY);
+            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                return Optional.empty();
+            }
+            return process.exitValue() == 0 ? parse(new String(out, StandardCharsets.UTF_8)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     static Optional<List<ContainerInfo>> parse(String body) {
         try {
             JsonNode array = systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.JSON, body);

@@ -193,8 +193,7 @@ public final class StackService {
             for (int i = 0; i < futures.size(); i++) {
                 reports.add(outcome(targets.get(i).name(), futures.get(i)));
             }
-            reports.forEach(r -> progress.accept(line(r)));
-            return reports;
+            return reports;  // each one's outcome line is printed once, by the caller
         }
     }
 
