@@ -160,6 +160,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} up" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} down" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
@@ -215,101 +216,103 @@ function _complete_1bit() {
   local cmds3=(up)
   local cmds4=(down)
   local cmds5=(status)
-  local cmds6=(models)
-  local cmds7=(pull)
-  local cmds8=(proxy)
-  local cmds9=(npu)
-  local cmds10=(webui)
-  local cmds11=(gaia)
-  local cmds12=(completion)
-  local cmds13=(toolbox flavors)
-  local cmds14=(toolbox create)
-  local cmds15=(toolbox list)
-  local cmds16=(toolbox ls)
-  local cmds17=(toolbox start)
-  local cmds18=(toolbox stop)
-  local cmds19=(toolbox restart)
-  local cmds20=(toolbox rm)
-  local cmds21=(toolbox logs)
-  local cmds22=(toolbox enter)
-  local cmds23=(toolbox exec)
-  local cmds24=(toolbox probe)
-  local cmds25=(backends list)
-  local cmds26=(backends ls)
-  local cmds27=(backends add)
-  local cmds28=(backends rm)
-  local cmds29=(backends enable)
-  local cmds30=(backends disable)
-  local cmds31=(backends key)
-  local cmds32=(models add)
-  local cmds33=(models list)
-  local cmds34=(models ls)
-  local cmds35=(models rm)
-  local cmds36=(models fit)
-  local cmds37=(models inspect)
-  local cmds38=(models running)
-  local cmds39=(models unload)
-  local cmds40=(models catalog)
-  local cmds41=(npu up)
-  local cmds42=(npu down)
-  local cmds43=(npu status)
-  local cmds44=(webui status)
-  local cmds45=(webui up)
-  local cmds46=(webui down)
-  local cmds47=(webui logs)
-  local cmds48=(webui open)
-  local cmds49=(gaia status)
-  local cmds50=(gaia up)
-  local cmds51=(gaia down)
-  local cmds52=(gaia logs)
+  local cmds6=(logs)
+  local cmds7=(models)
+  local cmds8=(pull)
+  local cmds9=(proxy)
+  local cmds10=(npu)
+  local cmds11=(webui)
+  local cmds12=(gaia)
+  local cmds13=(completion)
+  local cmds14=(toolbox flavors)
+  local cmds15=(toolbox create)
+  local cmds16=(toolbox list)
+  local cmds17=(toolbox ls)
+  local cmds18=(toolbox start)
+  local cmds19=(toolbox stop)
+  local cmds20=(toolbox restart)
+  local cmds21=(toolbox rm)
+  local cmds22=(toolbox logs)
+  local cmds23=(toolbox enter)
+  local cmds24=(toolbox exec)
+  local cmds25=(toolbox probe)
+  local cmds26=(backends list)
+  local cmds27=(backends ls)
+  local cmds28=(backends add)
+  local cmds29=(backends rm)
+  local cmds30=(backends enable)
+  local cmds31=(backends disable)
+  local cmds32=(backends key)
+  local cmds33=(models add)
+  local cmds34=(models list)
+  local cmds35=(models ls)
+  local cmds36=(models rm)
+  local cmds37=(models fit)
+  local cmds38=(models inspect)
+  local cmds39=(models running)
+  local cmds40=(models unload)
+  local cmds41=(models catalog)
+  local cmds42=(npu up)
+  local cmds43=(npu down)
+  local cmds44=(npu status)
+  local cmds45=(webui status)
+  local cmds46=(webui up)
+  local cmds47=(webui down)
+  local cmds48=(webui logs)
+  local cmds49=(webui open)
+  local cmds50=(gaia status)
+  local cmds51=(gaia up)
+  local cmds52=(gaia down)
+  local cmds53=(gaia logs)
 
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_gaia_down; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_gaia_up; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_open; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_webui_logs; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_webui_down; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_webui_up; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_npu_status; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_npu_down; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_npu_up; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_catalog; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_webui; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_npu; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_proxy; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_pull; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_models; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_gaia_down; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_gaia_up; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_webui_open; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_logs; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_webui_down; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_webui_up; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_npu_status; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_npu_down; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_npu_up; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_npu; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_pull; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_models; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_logs; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_down; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_1bit_up; return $?; fi
@@ -326,7 +329,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status models pull proxy npu webui gaia completion"
+  local commands="toolbox backends doctor up down status logs models pull proxy npu webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -479,6 +482,36 @@ function _picocli_1bit_status() {
       return
       ;;
     '--count')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `logs` subcommand.
+function _picocli_1bit_logs() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--follow' '-h' '--help' '-V' '--version'"
+  local arg_opts="'-n' '--lines' '--since'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-n'|'--lines')
+      return
+      ;;
+    '--since')
       return
       ;;
   esac

@@ -24,6 +24,7 @@ import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.json.CachedYaml;
 import systems.onebit.orchestrator.lanes.Lanes;
+import systems.onebit.orchestrator.logs.LogService;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.pull.HfCache;
 import systems.onebit.orchestrator.pull.HubClient;
@@ -37,6 +38,7 @@ import systems.onebit.orchestrator.stack.Lane;
 import systems.onebit.orchestrator.stack.StackService;
 import systems.onebit.orchestrator.stack.SystemdLane;
 import systems.onebit.orchestrator.systemd.SystemdLocator;
+import systems.onebit.orchestrator.systemd.SystemdUnits;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
 
 /**
@@ -211,15 +213,23 @@ public final class CliContext implements AutoCloseable {
         return new StackService(registry, this::toolboxes, proxyControl(registry), lanes().enabled(registry), keyEnvironment());
     }
 
+    /** `1bit logs`: the proxy's, the containers' and the lanes' logs. */
+    public LogService logs() {
+        return new LogService(this::engine, stateDir(), this::systemdWith);
+    }
+
     /** The NPU, Open WebUI and GAIA lanes on this host. */
     public Lanes lanes() {
         Optional<String> proxyKey = Optional.ofNullable(env.get("ONEBIT_API_KEY")).filter(k -> !k.isBlank());
         return new Lanes(new Lanes.Host(env, host(), stateDir(), configDir(),
-                () -> new Doctor(host(), env).npuBlockers(), proxyKey), this::engine, unit -> {
-            var systemd = SystemdLocator.standard(env).withUnit(unit);
-            systemd.ifPresent(this::closeLater);
-            return systemd;
-        });
+                () -> new Doctor(host(), env).npuBlockers(), proxyKey), this::engine, this::systemdWith);
+    }
+
+    /** The systemd manager (user, then system) that has {@code unit} installed, closed with this context. */
+    private Optional<SystemdUnits> systemdWith(String unit) {
+        var systemd = SystemdLocator.standard(env).withUnit(unit);
+        systemd.ifPresent(this::closeLater);
+        return systemd;
     }
 
     /** The proxy's systemd unit when a systemd manager has it installed, else a detached process. */

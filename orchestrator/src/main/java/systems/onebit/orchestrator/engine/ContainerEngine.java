@@ -41,8 +41,18 @@ public interface ContainerEngine extends AutoCloseable {
     /** Runs {@code command} in the running container, streaming its output; returns its exit code. */
     int exec(String nameOrId, List<String> command, OutputStream out, OutputStream err);
 
-    /** Copies the container's logs; with {@code follow}, until the container stops or the thread is interrupted. */
-    void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err);
+    /**
+     * Copies the container's logs into {@code out} and {@code err}; with {@code follow}, until the container stops or
+     * the thread is interrupted.
+     */
+    default void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err) {
+        logs(nameOrId, follow, 0, 0, out, err);
+    }
+
+    /**
+     * As above, only the last {@code tail} lines (0: all) written since {@code sinceEpochSecond} (0: from the start).
+     */
+    void logs(String nameOrId, boolean follow, int tail, long sinceEpochSecond, OutputStream out, OutputStream err);
 
     @Override
     void close();

@@ -319,14 +319,20 @@ public final class PodmanEngine implements ContainerEngine {
     }
 
     @Override
-    public void logs(String nameOrId, boolean follow, OutputStream out, OutputStream err) {
+    public void logs(String nameOrId, boolean follow, int tail, long sinceEpochSecond, OutputStream out, OutputStream err) {
         run(() -> {
             // Podman can hold a followed log stream open after the container has exited (seen for one that exited
             // just before the request), so only a running container is followed, and a watcher ends the stream
             // once the container no longer runs, after a short drain of what was in flight.
             boolean following = follow && isRunning(nameOrId);
-            FrameCopier copier = client.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true)
-                    .withFollowStream(following).exec(new FrameCopier(out, err));
+            var command = client.logContainerCmd(nameOrId).withStdOut(true).withStdErr(true).withFollowStream(following);
+            if (tail > 0) {
+                command.withTail(tail);
+            }
+            if (sinceEpochSecond > 0) {
+                command.withSince((int) sinceEpochSecond);
+            }
+            FrameCopier copier = command.exec(new FrameCopier(out, err));
             Thread watcher = following ? Thread.ofVirtual().name("logs-watch-" + nameOrId)
                     .start(() -> endWhenStopped(nameOrId, copier)) : null;
             try {
