@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the packages the tests need (Podman and its helpers, shells, cmake and g++ for llama-server and the kernels,
+# Installs the packages the tests need (Podman and its helpers, shells, Chromium for the status page, cmake and g++ for
+# llama-server and the kernels,
 # clang 19 and the HIP headers for the kernels' gfx1151 build)
 # and configures rootful Podman the way it works on these machines (runc, cgroupfs,
 # file events, explicit ulimits: crun and the default ulimits fail here).
@@ -17,7 +18,7 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${opts[@]}" "${need[@]}"
   fi
 }
-install_missing -- podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl \
+install_missing -- podman runc uidmap busybox-static catatonit hyperfine zsh fish shellcheck systemd dbus-daemon curl chromium \
   cmake g++ git
 # The kernels' HIP build for gfx1151: Debian's clang 19 (its clang 15/16 predate gfx1151) with the LLVM tools,
 # lld and compiler-rt it needs, and the HIP 5.2 headers, runtime and device libraries; recommends not needed.

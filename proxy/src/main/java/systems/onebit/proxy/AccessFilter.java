@@ -11,7 +11,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 
-/** The optional API key (Bearer, compared in constant time; /health stays open) and CORS for browser clients. */
+/** The optional API key (Bearer, compared in constant time; /health and the page's files stay open) and CORS for browser clients. */
 final class AccessFilter implements Filter {
 
     private final byte[] key;
@@ -37,7 +37,10 @@ final class AccessFilter implements Filter {
             res.status(204).send();
             return;
         }
-        if (key.length > 0 && !req.path().path().equals("/health") && !authorized(req)) {
+        // /health stays open (probes, systemd), as do the status page's files, which carry no data.
+        String path = req.path().path();
+        if (key.length > 0 && !path.equals("/health") && !PageRoutes.FILES.containsKey(path) && !path.equals(PageRoutes.CONFIG)
+                && !authorized(req)) {
             OpenAiError.invalid(401, "missing or wrong API key: send Authorization: Bearer <key>",
                     "invalid_api_key").send(res);
             return;

@@ -21,6 +21,7 @@ public final class Observer {
     private static final byte[] PROMPT_TOKENS = "\"prompt_tokens\":".getBytes(StandardCharsets.US_ASCII);
 
     private final Consumer<String> accessLog;
+    private final LogFeed feed = new LogFeed();
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
@@ -51,6 +52,11 @@ public final class Observer {
 
     public Observer(Consumer<String> accessLog) {
         this.accessLog = accessLog;
+    }
+
+    /** The access log's recent lines and live watchers (the status page). */
+    LogFeed feed() {
+        return feed;
     }
 
     private static final class Histogram {
@@ -102,7 +108,9 @@ public final class Observer {
             tenths(line, firstByteNanos);
         }
         tenths(line.append(" total_ms="), totalNanos).append(" bytes=").append(bytes);
-        accessLog.accept(line.toString());
+        String text = line.toString();
+        accessLog.accept(text);
+        feed.publish(text);
     }
 
     /** Nanoseconds as milliseconds with one decimal, rounded. */

@@ -71,6 +71,8 @@ public final class ProxyRoutes {
     public void register(HttpRouting.Builder rules) {
         rules.addFilter(new ConnectionCloseFilter());
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
+        rules.addFilter(new CrossSiteGuard(settings.corsOrigins()));
+        new PageRoutes(observer.feed(), !settings.apiKey().isEmpty()).register(rules);
         read(rules, "/health", req -> json(200, health()));
         read(rules, "/metrics", req -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
                 observer.prometheus().getBytes(StandardCharsets.UTF_8)));

@@ -1,0 +1,160 @@
+package systems.onebit.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.engine.PodmanEngine;
+import systems.onebit.orchestrator.host.HostPaths;
+import systems.onebit.orchestrator.host.ProcessLimits;
+import systems.onebit.orchestrator.manifest.ManifestCatalog;
+import systems.onebit.orchestrator.ondemand.ModelScheduler;
+import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
+import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
+import systems.onebit.orchestrator.registry.ModelEntry;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.testing.LlamaServer;
+import systems.onebit.orchestrator.testing.PodmanTestService;
+import systems.onebit.orchestrator.testing.TestImages;
+import systems.onebit.orchestrator.testing.TinyGguf;
+import systems.onebit.orchestrator.toolbox.ToolboxService;
+
+/**
+ * The status page at {@code /} in headless Chromium (Debian's, driven by playwright-core): the real stack (a real
+ * llama-server backend, an on-demand model loaded in a real container) with the values the proxy's /health and
+ * /running report, the access log live, unload from the page, no console errors; a cross-site POST refused; with
+ * an API key, the page asks for it. The screenshot is written to target/status-page.png.
+ */
+class StatusPageIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private ProxyServer start(String key) throws Exception {
+        Path manifests = TestImages.cpuManifest(dir.resolve("manifests")).getParent();
+        Path onDemand = new TinyGguf().seed(41).context(512).name("page-chat").write(Files.createDirectories(dir.resolve("models"))
+                .resolve("page-chat.gguf"));
+        LlamaServer fixed = LlamaServer.start(new TinyGguf().seed(42).write(dir.resolve("fixed.gguf")), "fixed-model", dir);
+        open.add(fixed);
+        ToolboxService toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests),
+                PodmanEngine.connect(PodmanTestService.socket(), Duration.ofSeconds(10)), HostPaths.real(),
+                ProcessLimits.read(HostPaths.real()));
+        Registry registry = new Registry("127.0.0.1", Registry.PROXY_PORT, "fixed",
+                List.of(new Backend("fixed", BackendKind.OPENAI, fixed.url(), "", List.of(), List.of(), 100, true)),
+                Map.of(), List.of(new ModelEntry("page-chat", onDemand, 256, "cpu", 1, false)));
+        ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(8L << 30)
+                .withTimes(Duration.ofMinutes(5), Duration.ofSeconds(90), Duration.ofSeconds(20), Duration.ofMillis(300));
+        ModelScheduler scheduler = new ModelScheduler(registry::models, ModelScheduler.estimator(settings),
+                new ToolboxModelRunner(() -> toolboxes), settings);
+        ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
+                .withPort(0).withAccess(key, List.of()), new Observer(line -> { }), scheduler);
+        open.add(proxy);
+        return proxy;
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HTTP.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode page(URI url, Path screenshot, String model, String key) throws Exception {
+        Path nodeDir = Path.of("src/test/node");
+        if (!Files.isDirectory(nodeDir.resolve("node_modules/playwright-core")) || !Files.isExecutable(Path.of("/usr/bin/chromium"))) {
+            throw new IllegalStateException("playwright-core (npm ci in proxy/src/test/node) and Debian's chromium are needed");
+        }
+        List<String> command = new ArrayList<>(List.of("node", "page.mjs", url.toString(), screenshot.toAbsolutePath().toString(), model));
+        if (!key.isEmpty()) {
+            command.add(key);
+        }
+        Process node = new ProcessBuilder(command).directory(nodeDir.toFile()).redirectErrorStream(true).start();
+        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(node.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(node.exitValue()).as(output).isZero();
+        return JSON.readTree(output.lines().reduce((a, b) -> b).orElseThrow());
+    }
+
+    private static void load(URI base, String model, String key) throws Exception {
+        HttpRequest.Builder chat = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        if (!key.isEmpty()) {
+            chat.header("Authorization", "Bearer " + key);
+        }
+        assertThat(send(chat).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void thePageShowsTheStackLogsLiveUnloadsAndRefusesCrossSitePosts() throws Exception {
+        ProxyServer proxy = start("");
+        URI base = URI.create("http://127.0.0.1:" + proxy.port());
+        load(base, "page-chat", "");
+        JsonNode health = JSON.readTree(send(HttpRequest.newBuilder(base.resolve("/health"))).body());
+
+        JsonNode seen = page(base.resolve("/"), Path.of("target/status-page.png"), "page-chat", "");
+        assertThat(seen.path("consoleErrors")).as(seen.toString()).isEmpty();
+        // The page's stack rows carry what the proxy reports.
+        List<String> fromProxy = new ArrayList<>();
+        health.path("backends").forEach(b -> fromProxy.add(b.path("name").asText() + "=" + (b.path("healthy").asBoolean() ? "healthy" : "down")));
+        fromProxy.add("page-chat=healthy");
+        List<String> onPage = new ArrayList<>();
+        seen.path("components").forEach(c -> onPage.add(c.path("name").asText() + "=" + c.path("health").asText()));
+        assertThat(onPage).containsExactlyInAnyOrderElementsOf(fromProxy).contains("fixed=healthy");
+        assertThat(seen.path("models")).extracting(JsonNode::asText).containsExactly("page-chat");
+        assertThat(seen.path("logMillis").asLong()).as("the log line within a second").isBetween(0L, 1000L);
+        assertThat(seen.path("unloaded").asBoolean()).isTrue();
+        assertThat(Path.of("target/status-page.png")).isNotEmptyFile();
+
+        // Another site's page may not change the stack; the page itself (same origin) may.
+        for (String[] header : new String[][] {{"Origin", "http://evil.example"}, {"Sec-Fetch-Site", "cross-site"}}) {
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(base.resolve("/unload")).header(header[0], header[1])
+                    .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"page-chat\"}")));
+            assertThat(refused.statusCode()).as(header[0]).isEqualTo(403);
+            assertThat(refused.body()).contains("cross_site_refused");
+        }
+        HttpResponse<String> sameSite = send(HttpRequest.newBuilder(base.resolve("/unload"))
+                .header("Origin", "http://127.0.0.1:" + proxy.port()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"page-chat\"}")));
+        assertThat(sameSite.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void withAKeyThePageAsksForIt() throws Exception {
+        String key = "sk-page-test";
+        ProxyServer proxy = start(key);
+        URI base = URI.create("http://127.0.0.1:" + proxy.port());
+        assertThat(send(HttpRequest.newBuilder(base.resolve("/running"))).statusCode()).isEqualTo(401);
+        assertThat(send(HttpRequest.newBuilder(base.resolve("/"))).statusCode()).as("the page's files carry no data").isEqualTo(200);
+        load(base, "page-chat", key);
+        JsonNode seen = page(base.resolve("/"), dir.resolve("keyed.png"), "page-chat", key);
+        assertThat(seen.path("keyPrompt").asBoolean()).as("the data stayed hidden until the key was given").isTrue();
+        assertThat(seen.path("consoleErrors")).as(seen.toString()).isEmpty();
+        assertThat(seen.path("models")).extracting(JsonNode::asText).containsExactly("page-chat");
+    }
+}
