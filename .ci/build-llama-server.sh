@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds a real llama-server from the llama.cpp source shipped inside the npm tarball node-llama-cpp@3.21.1
-# (package/llama/gitRelease.bundle, a git bundle) and caches the binary outside the clone, keyed by version.
-# None of that source is committed. About 20 minutes on 2 cores, once per machine.
-# Prints the binary's path. Usage: .ci/build-llama-server.sh
+# Builds llama.cpp from the source shipped inside the npm tarball node-llama-cpp@3.21.1 (package/llama/gitRelease.bundle,
+# a git bundle) once per machine, with every target the tests use: llama-server, llama-bench and the RPC worker
+# (rpc-server; -DGGML_RPC=ON, so llama-server can offload to workers), and caches the binaries outside the clone,
+# keyed by version. None of that source is committed. About 25 minutes on 2 cores, once per machine.
+# Prints llama-server's path (the others sit beside it). Usage: .ci/build-llama-server.sh
 set -euo pipefail
 version=3.21.1
-cache=${ONEBIT_CACHE:-/var/cache/onebit}/llama-server-node-llama-cpp-$version
+cache=${ONEBIT_CACHE:-/var/cache/onebit}/llama-cpp-node-llama-cpp-$version-rpc
 bin=$cache/llama-server
-if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+if [ -x "$bin" ] && [ -x "$cache/llama-bench" ] && [ -x "$cache/rpc-server" ] && "$bin" --version >/dev/null 2>&1; then
   echo "$bin"
   exit 0
 fi
@@ -20,8 +21,14 @@ trap 'rm -rf "$work"' EXIT
 git clone -q "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
 cmake -S "$work/llama.cpp" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DLLAMA_BUILD_UI=OFF \
   -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF >&2
-cmake --build "$work/build" --target llama-server -j "$(nproc)" >&2
+  -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF -DGGML_RPC=ON >&2
+# The RPC worker's target is rpc-server in this llama.cpp (newer trees and images call it ggml-rpc-server).
+rpc="rpc-server"
+cmake --build "$work/build" --target help | grep -q "ggml-rpc-server" && rpc=ggml-rpc-server
+cmake --build "$work/build" --target llama-server llama-bench "$rpc" -j "$(nproc)" >&2
 mkdir -p "$cache"
-cp "$work/build/bin/llama-server" "$bin.tmp" && mv "$bin.tmp" "$bin"
+for tool in llama-server llama-bench; do
+  cp "$work/build/bin/$tool" "$cache/$tool.tmp" && mv "$cache/$tool.tmp" "$cache/$tool"
+done
+cp "$work/build/bin/$rpc" "$cache/rpc-server.tmp" && mv "$cache/rpc-server.tmp" "$cache/rpc-server"
 echo "$bin"

@@ -295,6 +295,15 @@ public final class ModelScheduler implements OnDemandModels {
                 if (!queued) {
                     queued = true;
                     waiters.computeIfAbsent(alias, a -> new ArrayList<>()).add(begin);
+                    // Told at once that it waits for a load (a streaming client gets its first comment now, not
+                    // after a tick a fast load may never reach).
+                    lock.unlock();
+                    try {
+                        waiting.run();
+                    } finally {
+                        lock.lock();
+                    }
+                    continue;  // the state may have moved meanwhile
                 }
                 changed.awaitNanos(Math.max(1, Math.min(deadline, nextTick) - now));
                 if (System.nanoTime() >= nextTick) {
