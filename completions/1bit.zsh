@@ -1103,9 +1103,9 @@ function _picocli_1bit_backends_add() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--disabled' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--insecure' '--disabled' '-h' '--help' '-V' '--version'"
   local arg_opts="'--kind' '--url' '--port' '--flavor' '--model' '--arg' '--priority' '--api-key-env'"
-  local KIND_option_args=("toolbox" "lemonade" "flm" "openai") # --kind values
+  local KIND_option_args=("toolbox" "lemonade" "flm" "openai" "peer") # --kind values
 
   type compopt &>/dev/null && compopt +o default
 

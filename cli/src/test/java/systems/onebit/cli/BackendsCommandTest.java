@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,22 @@ class BackendsCommandTest {
         Cli.Result result = cli.run("backends", "list", "--json");
         assertThat(result.code()).as(result.toString()).isZero();
         return JSON.readTree(result.out());
+    }
+
+    @Test
+    void aPeerOverPlainHttpBeyondLoopbackNeedsInsecureAndComesAfterLocalBackends() throws Exception {
+        Cli.Result refused = cli.run("backends", "add", "box2", "--kind", "peer", "--url", "http://10.0.0.2:13306");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(refused.err()).contains("plain http to the peer 10.0.0.2", "--insecure");
+        assertThat(cli.run("backends", "add", "box2", "--kind", "peer", "--url", "http://10.0.0.2:13306", "--insecure",
+                "--api-key-env", "BOX2_KEY").code()).isZero();
+        assertThat(cli.run("backends", "add", "box3", "--kind", "peer", "--url", "https://box3.lan:13306").code()).isZero();
+        assertThat(cli.run("backends", "add", "here", "--kind", "peer", "--url", "http://127.0.0.1:23306").code()).isZero();
+        JsonNode backends = list().path("backends");
+        assertThat(backends).filteredOn(b -> b.path("kind").asText().equals("peer"))
+                .extracting(b -> b.path("name").asText() + "/" + b.path("priority").asInt())
+                .containsExactly("box2/200", "box3/200", "here/200");
+        assertThat(Files.readString(cli.configDir().resolve("registry.yaml"))).contains("insecure: true");
     }
 
     @Test

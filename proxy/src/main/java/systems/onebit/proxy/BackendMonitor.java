@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
 import systems.onebit.orchestrator.probe.KindProbe;
 import systems.onebit.orchestrator.registry.Backend;
+import systems.onebit.orchestrator.registry.BackendKind;
 
 /**
  * The registry's enabled backends and whether each is up, as one immutable snapshot a request reads without waiting.
@@ -253,7 +254,8 @@ final class BackendMonitor implements Backends, AutoCloseable {
         }
         try {
             return switch (kinds.probe(b, !knowsSlots)) {
-                case KindProbe.Up up -> new Observation(Probe.UP, up.models(), up.props(), "");
+                case KindProbe.Up up -> new Observation(Probe.UP, b.kind() == BackendKind.PEER ? peerModels(b.name(), up.models())
+                        : up.models(), up.props(), "");
                 case KindProbe.Loading loading -> new Observation(Probe.LOADING, List.of(), Optional.empty(), loading.why());
                 case KindProbe.Down down -> Observation.down(down.why());
             };
@@ -265,6 +267,14 @@ final class BackendMonitor implements Backends, AutoCloseable {
         } catch (IOException e) {
             return Observation.down("its answer broke off: " + e.getMessage());
         }
+    }
+
+    /** A peer's models join the union as {@code PEER/model}, and under their bare ids where nothing nearer serves them. */
+    private static List<String> peerModels(String peer, List<String> models) {
+        List<String> out = new ArrayList<>();
+        models.forEach(m -> out.add(peer + "/" + m));
+        out.addAll(models);
+        return out;
     }
 
     private boolean busy(String name, Health h) {

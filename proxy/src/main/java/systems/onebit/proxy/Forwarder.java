@@ -39,6 +39,13 @@ final class Forwarder {
         boolean head() {
             return method.equals("HEAD");
         }
+
+        /** For a peer: the model the union calls {@code PEER/model} goes to it as {@code model}. */
+        Call toPeer(LiveBackend peer, String model) {
+            String prefix = peer.name() + "/";
+            return model.startsWith(prefix) ? new Call(method, rest, rawQuery, serverPath, headers,
+                    body.withModel(model.substring(prefix.length()))) : this;
+        }
     }
 
     /** A backend for one send, and where its outcome is reported. */
@@ -99,7 +106,8 @@ final class Forwarder {
                     case Router.Decision.Forward target -> {
                         exchange.backend = target.backend().name();
                         exchange.model = target.model();
-                        if (!sendOrRetry(live(target.backend()), call, sink, ++attempt)) {
+                        Call sent = target.backend().kind() == BackendKind.PEER ? call.toPeer(target.backend(), target.model()) : call;
+                        if (!sendOrRetry(live(target.backend()), sent, sink, ++attempt)) {
                             return;
                         }
                     }

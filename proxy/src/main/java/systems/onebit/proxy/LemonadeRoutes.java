@@ -65,7 +65,7 @@ final class LemonadeRoutes {
         return switch (kind) {
             case FLM -> "flm";
             case LEMONADE -> "lemonade";
-            case TOOLBOX, OPENAI -> "llamacpp";
+            case TOOLBOX, OPENAI, PEER -> "llamacpp";
         };
     }
 

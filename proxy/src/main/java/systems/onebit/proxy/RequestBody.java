@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,23 @@ import java.util.Optional;
  * top-level {@code model}, or a multipart form's {@code model} field) and whether it asks for a stream.
  */
 record RequestBody(byte[] bytes, String contentType, Optional<String> model, boolean stream) {
+
+    /**
+     * The same body naming {@code other} as its model (a peer is asked for its own name of a model the union lists as
+     * {@code PEER/model}); only a JSON body is rewritten.
+     */
+    RequestBody withModel(String other) {
+        if (model.isEmpty() || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            return this;
+        }
+        try {
+            ObjectNode doc = (ObjectNode) OpenAiError.JSON.readTree(bytes);
+            doc.put("model", other);
+            return new RequestBody(OpenAiError.JSON.writeValueAsBytes(doc), contentType, Optional.of(other), stream);
+        } catch (IOException | ClassCastException e) {
+            return this;  // parsed once already: cannot happen
+        }
+    }
 
     /** Reads and parses the body; a body over {@code limit}, unreadable or not a JSON object is an {@link OpenAiError}. */
     static RequestBody read(ServerRequest req, long limit) throws Refused {

@@ -80,7 +80,7 @@ public final class BackendsCommand {
         String name;
 
         @Option(names = "--kind", required = true, paramLabel = "KIND",
-                description = "toolbox, lemonade, flm or openai.", completionCandidates = KindCandidates.class)
+                description = "toolbox, lemonade, flm, openai or peer (another 1bit proxy).", completionCandidates = KindCandidates.class)
         String kind;
 
         @Option(names = "--url", paramLabel = "URL", description = "Base URL (default http://127.0.0.1:PORT).")
@@ -98,8 +98,11 @@ public final class BackendsCommand {
         @Option(names = "--arg", paramLabel = "ARG", description = "Extra backend argument (repeatable).")
         List<String> args = new ArrayList<>();
 
-        @Option(names = "--priority", defaultValue = "100", description = "Lower wins when two backends serve a model (default ${DEFAULT-VALUE}).")
-        int priority;
+        @Option(names = "--priority", paramLabel = "N", description = "Lower wins when two backends serve a model (default 100; a peer 200, so local backends come first).")
+        Integer priority;
+
+        @Option(names = "--insecure", description = "A peer over plain HTTP beyond loopback (its key and prompts travel in clear): only on a private link.")
+        boolean insecure;
 
         @Option(names = "--api-key-env", paramLabel = "VAR", defaultValue = "",
                 description = "Environment variable holding the key the proxy sends to this backend as Bearer (e.g. "
@@ -118,7 +121,7 @@ public final class BackendsCommand {
         @Override
         public Integer call() {
             BackendKind k = BackendKind.parse(kind).orElseThrow(() -> ExitException.usage(
-                    "unknown kind '" + kind + "': use toolbox, lemonade, flm or openai"));
+                    "unknown kind '" + kind + "': use toolbox, lemonade, flm, openai or peer"));
             if (url != null && port != 0) {
                 throw ExitException.usage("give --url or --port, not both");
             }
@@ -131,7 +134,9 @@ public final class BackendsCommand {
                 context.catalog().get(flavor.isEmpty() ? "vulkan-radv" : flavor);
             }
             String effectiveFlavor = k == BackendKind.TOOLBOX && flavor.isEmpty() ? "vulkan-radv" : flavor;
-            Backend backend = new Backend(name, k, target, effectiveFlavor, models, args, priority, !disabled, apiKeyEnv);
+            int effectivePriority = priority != null ? priority : k == BackendKind.PEER ? 200 : Backend.DEFAULT_PRIORITY;
+            Backend backend = new Backend(name, k, target, effectiveFlavor, models, args, effectivePriority, !disabled, apiKeyEnv,
+                    insecure);
             context.registry().update(r -> r.with(backend));
             context.out().println("added " + name + " (" + k.id() + ", " + target + ")");
             return 0;

@@ -78,7 +78,7 @@ public final class KindProbe {
             case TOOLBOX -> "/health";
             case LEMONADE -> "/api/v1/health";
             case FLM -> "/api/tags";
-            case OPENAI -> "";
+            case OPENAI, PEER -> "";
         };
     }
 

@@ -14,9 +14,10 @@ import systems.onebit.orchestrator.OrchestratorException;
  * @param priority lower sorts first when two backends serve the same model
  * @param apiKeyEnv the environment variable holding the key sent to the backend as Bearer (empty for none): the key
  *                  itself is never stored in the registry
+ * @param insecure  a peer reached over plain HTTP beyond loopback (its key travels in clear): allowed only when set
  */
 public record Backend(String name, BackendKind kind, URI url, String flavor, List<String> models, List<String> args,
-                      int priority, boolean enabled, String apiKeyEnv) {
+                      int priority, boolean enabled, String apiKeyEnv, boolean insecure) {
 
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     public static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
@@ -39,6 +40,11 @@ public record Backend(String name, BackendKind kind, URI url, String flavor, Lis
             throw OrchestratorException.invalid("backend '" + name + "': '" + apiKeyEnv + "' is not an environment variable name",
                     "give the variable's name (e.g. LEMONADE_API_KEY), never the key itself");
         }
+        if (kind == BackendKind.PEER && scheme.equals("http") && !loopback(url.getHost()) && !insecure) {
+            throw OrchestratorException.invalid("backend '" + name + "': plain http to the peer " + url.getHost()
+                    + " would carry its API key and every prompt in clear", "use https://, or, on a private link, mark it "
+                    + "insecure (--insecure, or insecure: true in the registry)");
+        }
         if (kind != BackendKind.TOOLBOX && !flavor.isBlank()) {
             throw OrchestratorException.invalid("backend '" + name + "': only toolbox backends have a flavor",
                     "drop --flavor, or use --kind toolbox");
@@ -48,6 +54,15 @@ public record Backend(String name, BackendKind kind, URI url, String flavor, Lis
     public Backend(String name, BackendKind kind, URI url, String flavor, List<String> models, List<String> args,
                    int priority, boolean enabled) {
         this(name, kind, url, flavor, models, args, priority, enabled, "");
+    }
+
+    public Backend(String name, BackendKind kind, URI url, String flavor, List<String> models, List<String> args,
+                   int priority, boolean enabled, String apiKeyEnv) {
+        this(name, kind, url, flavor, models, args, priority, enabled, apiKeyEnv, false);
+    }
+
+    private static boolean loopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
     }
 
     public static void validateName(String name) {
@@ -66,6 +81,6 @@ public record Backend(String name, BackendKind kind, URI url, String flavor, Lis
     }
 
     public Backend withEnabled(boolean value) {
-        return new Backend(name, kind, url, flavor, models, args, priority, value, apiKeyEnv);
+        return new Backend(name, kind, url, flavor, models, args, priority, value, apiKeyEnv, insecure);
     }
 }

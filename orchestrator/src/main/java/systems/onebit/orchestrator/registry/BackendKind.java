@@ -4,12 +4,16 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What serves a backend: a 1bit toolbox container, Lemonade, FastFlowLM, or any OpenAI-compatible URL. */
+/**
+ * What serves a backend: a 1bit toolbox container, Lemonade, FastFlowLM, any OpenAI-compatible URL, or another 1bit
+ * proxy (a peer: its models join the union as {@code PEER/model} and under their bare ids).
+ */
 public enum BackendKind {
     TOOLBOX,
     LEMONADE,
     FLM,
-    OPENAI;
+    OPENAI,
+    PEER;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

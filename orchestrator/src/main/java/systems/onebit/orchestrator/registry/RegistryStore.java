@@ -43,7 +43,7 @@ public final class RegistryStore {
     private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models", "apps");
     private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl");
     private static final Set<String> BACKEND_FIELDS =
-            Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled", "apiKeyEnv");
+            Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled", "apiKeyEnv", "insecure");
 
     /** How the registry's YAML text becomes a tree: parsed each time, or through a {@link CachedYaml}. */
     @FunctionalInterface
@@ -178,6 +178,9 @@ public final class RegistryStore {
             if (!b.apiKeyEnv().isEmpty()) {
                 node.put("apiKeyEnv", b.apiKeyEnv());
             }
+            if (b.insecure()) {
+                node.put("insecure", true);
+            }
         }
         try {
             return "# 1bit backend registry: edit with `1bit backends ...` (changes are locked and atomic)\n"
@@ -306,7 +309,7 @@ public final class RegistryStore {
         }
         return new Backend(name, kind, url, node.path("flavor").asText(""), strings(node.path("models")),
                 strings(node.path("args")), node.path("priority").asInt(Backend.DEFAULT_PRIORITY),
-                node.path("enabled").asBoolean(true), node.path("apiKeyEnv").asText(""));
+                node.path("enabled").asBoolean(true), node.path("apiKeyEnv").asText(""), node.path("insecure").asBoolean(false));
     }
 
     private static ModelEntry model(JsonNode node, int index) {
