@@ -22,9 +22,11 @@ git clone -q "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
 cmake -S "$work/llama.cpp" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DLLAMA_BUILD_UI=OFF \
   -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF -DGGML_RPC=ON >&2
-# The RPC worker's target is rpc-server in this llama.cpp (newer trees and images call it ggml-rpc-server).
+# The RPC worker's target: ggml-rpc-server in this llama.cpp (older trees and images call it rpc-server).
+# (Captured, not piped into grep -q: with pipefail, grep's early exit would fail the pipe.)
+targets=$(cmake --build "$work/build" --target help)
 rpc="rpc-server"
-cmake --build "$work/build" --target help | grep -q "ggml-rpc-server" && rpc=ggml-rpc-server
+case $targets in *ggml-rpc-server*) rpc="ggml-rpc-server" ;; esac
 cmake --build "$work/build" --target llama-server llama-bench "$rpc" -j "$(nproc)" >&2
 mkdir -p "$cache"
 for tool in llama-server llama-bench; do

@@ -165,6 +165,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} down" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} proxy" ];    then _picocli_1bit; return $?; fi
@@ -191,6 +192,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends enable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends key" ];    then _picocli_1bit_backends; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster status" ];    then _picocli_1bit_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models add" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models ls" ];    then _picocli_1bit_models; return $?; fi
@@ -221,101 +223,105 @@ function _complete_1bit() {
   local cmds4=(down)
   local cmds5=(status)
   local cmds6=(logs)
-  local cmds7=(models)
-  local cmds8=(pull)
-  local cmds9=(proxy)
-  local cmds10=(npu)
-  local cmds11=(webui)
-  local cmds12=(gaia)
-  local cmds13=(completion)
-  local cmds14=(toolbox flavors)
-  local cmds15=(toolbox create)
-  local cmds16=(toolbox list)
-  local cmds17=(toolbox ls)
-  local cmds18=(toolbox start)
-  local cmds19=(toolbox stop)
-  local cmds20=(toolbox restart)
-  local cmds21=(toolbox rm)
-  local cmds22=(toolbox logs)
-  local cmds23=(toolbox enter)
-  local cmds24=(toolbox exec)
-  local cmds25=(toolbox probe)
-  local cmds26=(backends list)
-  local cmds27=(backends ls)
-  local cmds28=(backends add)
-  local cmds29=(backends rm)
-  local cmds30=(backends enable)
-  local cmds31=(backends disable)
-  local cmds32=(backends key)
-  local cmds33=(models add)
-  local cmds34=(models list)
-  local cmds35=(models ls)
-  local cmds36=(models rm)
-  local cmds37=(models fit)
-  local cmds38=(models inspect)
-  local cmds39=(models running)
-  local cmds40=(models unload)
-  local cmds41=(models catalog)
-  local cmds42=(npu up)
-  local cmds43=(npu down)
-  local cmds44=(npu status)
-  local cmds45=(webui status)
-  local cmds46=(webui up)
-  local cmds47=(webui down)
-  local cmds48=(webui logs)
-  local cmds49=(webui open)
-  local cmds50=(gaia status)
-  local cmds51=(gaia up)
-  local cmds52=(gaia down)
-  local cmds53=(gaia logs)
+  local cmds7=(cluster)
+  local cmds8=(models)
+  local cmds9=(pull)
+  local cmds10=(proxy)
+  local cmds11=(npu)
+  local cmds12=(webui)
+  local cmds13=(gaia)
+  local cmds14=(completion)
+  local cmds15=(toolbox flavors)
+  local cmds16=(toolbox create)
+  local cmds17=(toolbox list)
+  local cmds18=(toolbox ls)
+  local cmds19=(toolbox start)
+  local cmds20=(toolbox stop)
+  local cmds21=(toolbox restart)
+  local cmds22=(toolbox rm)
+  local cmds23=(toolbox logs)
+  local cmds24=(toolbox enter)
+  local cmds25=(toolbox exec)
+  local cmds26=(toolbox probe)
+  local cmds27=(backends list)
+  local cmds28=(backends ls)
+  local cmds29=(backends add)
+  local cmds30=(backends rm)
+  local cmds31=(backends enable)
+  local cmds32=(backends disable)
+  local cmds33=(backends key)
+  local cmds34=(cluster status)
+  local cmds35=(models add)
+  local cmds36=(models list)
+  local cmds37=(models ls)
+  local cmds38=(models rm)
+  local cmds39=(models fit)
+  local cmds40=(models inspect)
+  local cmds41=(models running)
+  local cmds42=(models unload)
+  local cmds43=(models catalog)
+  local cmds44=(npu up)
+  local cmds45=(npu down)
+  local cmds46=(npu status)
+  local cmds47=(webui status)
+  local cmds48=(webui up)
+  local cmds49=(webui down)
+  local cmds50=(webui logs)
+  local cmds51=(webui open)
+  local cmds52=(gaia status)
+  local cmds53=(gaia up)
+  local cmds54=(gaia down)
+  local cmds55=(gaia logs)
 
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_gaia_down; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_gaia_up; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_webui_open; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_logs; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_webui_down; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_webui_up; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_npu_status; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_npu_down; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_npu_up; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_catalog; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_webui; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_npu; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_proxy; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_pull; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_models; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_1bit_gaia_down; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_gaia_up; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_webui_open; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_webui_logs; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_webui_down; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_up; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_npu_status; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_npu_down; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_npu_up; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_cluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_npu; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_pull; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_models; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_cluster; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_logs; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_1bit_down; return $?; fi
@@ -333,7 +339,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status logs models pull proxy npu webui gaia completion"
+  local commands="toolbox backends doctor up down status logs cluster models pull proxy npu webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -519,6 +525,24 @@ function _picocli_1bit_logs() {
       return
       ;;
   esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cluster` subcommand.
+function _picocli_1bit_cluster() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="status"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -758,8 +782,8 @@ function _picocli_1bit_toolbox_create() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version'"
-  local arg_opts="'--flavor' '--model' '--port' '--pull'"
+  local flag_opts="'--rpc-worker' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--flavor' '--model' '--port' '--pull' '--rpc-host' '--rpc-port'"
   local FLAVOR_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
   local WHEN_option_args=("missing" "never") # --pull values
 
@@ -784,6 +808,12 @@ function _picocli_1bit_toolbox_create() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    '--rpc-host')
+      return
+      ;;
+    '--rpc-port')
+      return
       ;;
   esac
 
@@ -1104,7 +1134,7 @@ function _picocli_1bit_backends_add() {
 
   local commands=""
   local flag_opts="'--insecure' '--disabled' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--kind' '--url' '--port' '--flavor' '--model' '--arg' '--priority' '--api-key-env'"
+  local arg_opts="'--kind' '--url' '--port' '--flavor' '--model' '--arg' '--priority' '--api-key-env' '--rpc'"
   local KIND_option_args=("toolbox" "lemonade" "flm" "openai" "peer") # --kind values
 
   type compopt &>/dev/null && compopt +o default
@@ -1134,6 +1164,9 @@ function _picocli_1bit_backends_add() {
       return
       ;;
     '--api-key-env')
+      return
+      ;;
+    '--rpc')
       return
       ;;
   esac
@@ -1238,6 +1271,24 @@ function _picocli_1bit_backends_key() {
     if (( currIndex >= 0 && currIndex <= 0 )); then
       positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_1bit_cluster_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

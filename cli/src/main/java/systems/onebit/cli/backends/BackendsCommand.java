@@ -109,6 +109,10 @@ public final class BackendsCommand {
                         + "LEMONADE_API_KEY); the key itself is never stored.")
         String apiKeyEnv;
 
+        @Option(names = "--rpc", paramLabel = "HOST:PORT", description = "An RPC worker its llama-server offloads layers "
+                + "to (repeatable; toolbox backends): becomes --rpc h1:p1,h2:p2 on its command.")
+        List<String> rpc = new ArrayList<>();
+
         @Option(names = "--disabled", description = "Register it disabled.")
         boolean disabled;
 
@@ -135,6 +139,13 @@ public final class BackendsCommand {
             }
             String effectiveFlavor = k == BackendKind.TOOLBOX && flavor.isEmpty() ? "vulkan-radv" : flavor;
             int effectivePriority = priority != null ? priority : k == BackendKind.PEER ? 200 : Backend.DEFAULT_PRIORITY;
+            if (!rpc.isEmpty()) {
+                if (k != BackendKind.TOOLBOX) {
+                    throw ExitException.usage("--rpc is for toolbox backends (their llama-server offloads to the workers)");
+                }
+                args = new ArrayList<>(args);
+                args.addAll(List.of("--rpc", String.join(",", rpc)));
+            }
             Backend backend = new Backend(name, k, target, effectiveFlavor, models, args, effectivePriority, !disabled, apiKeyEnv,
                     insecure);
             context.registry().update(r -> r.with(backend));

@@ -42,6 +42,18 @@ public final class CreateCommand implements Callable<Integer> {
             description = "Pull the image when it is missing (default), or never.")
     Pull pull;
 
+    @Option(names = "--rpc-worker", description = "An RPC worker instead: the image's ggml-rpc-server (rpc-server in older "
+            + "images) with the flavor's devices, lending this GPU to another host's llama-server (its --rpc). No model.")
+    boolean rpcWorker;
+
+    @Option(names = "--rpc-host", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+            description = "Address the RPC worker listens on (default ${DEFAULT-VALUE}; the protocol has no authentication: "
+                    + "only a private link).")
+    String rpcHost;
+
+    @Option(names = "--rpc-port", defaultValue = "50052", paramLabel = "PORT", description = "The RPC worker's port (default ${DEFAULT-VALUE}).")
+    int rpcPort;
+
     @Parameters(index = "1..*", paramLabel = "ARG", description = "Extra llama-server arguments, after --.")
     List<String> extraArgs = new ArrayList<>();
 
@@ -53,6 +65,14 @@ public final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (rpcWorker) {
+            ToolboxService.Created worker = context.toolboxes().createRpcWorker(name, flavor, rpcHost, rpcPort,
+                    pull == Pull.missing);
+            worker.warnings().forEach(w -> context.err().println("1bit: warning: " + w));
+            context.out().println("created RPC worker " + name + " (" + flavor + ", " + rpcHost + ":" + rpcPort
+                    + "); start it with `1bit toolbox start " + name + "`, then give a head --rpc " + rpcHost + ":" + rpcPort);
+            return 0;
+        }
         Registry registry = context.registry().read();
         Backend registered = registry.find(name).filter(b -> b.kind() == systems.onebit.orchestrator.registry.BackendKind.TOOLBOX)
                 .orElse(null);

@@ -86,6 +86,7 @@ public final class ToolboxService {
             }
         }
         ports.requireFree(manifest.defaultHost(), port);
+        RpcWorkers.requireReachable(RpcWorkers.addresses(request.extraArgs()), Duration.ofSeconds(2));
         if (!engine.imageExists(manifest.image())) {
             if (!request.pull()) {
                 throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
@@ -111,11 +112,55 @@ public final class ToolboxService {
         labels.put(Labels.MODEL, model.toString());
         labels.put(Labels.HEALTH_PATH, manifest.healthPath());
         labels.put(Labels.MODELS_PATH, manifest.modelsPath());
+        List<String> workers = RpcWorkers.addresses(request.extraArgs());
+        if (!workers.isEmpty()) {
+            labels.put(RpcWorkers.HEAD_LABEL, String.join(",", workers));  // checked again at each start
+        }
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
                 devices, groupsFor(manifest, devices, limits, host), manifest.securityOpt(), ulimits,
                 ModelMounts.mounts(model, manifest.modelMount()), true);
         ContainerInfo created = engine.create(spec);
         return new Created(Toolbox.from(created), warnings);
+    }
+
+    /**
+     * An RPC worker: the flavor's image running its RPC server on {@code host:port} with the flavor's devices, groups
+     * and limits, host network, no model (the head sends the tensors; the worker caches them locally).
+     */
+    public Created createRpcWorker(String name, String flavor, String address, int port, boolean pull) {
+        ToolboxManifest manifest = catalog.get().get(flavor);
+        validateName(name);
+        if (port < 1 || port > 65535) {
+            throw OrchestratorException.invalid("RPC port " + port + " is not a TCP port", "use 1-65535 (default 50052)");
+        }
+        List<DeviceMapping> devices = devicesFor(manifest);
+        engine.inspect(name).ifPresent(existing -> {
+            throw OrchestratorException.conflict("the name '" + name + "' is already used by a container",
+                    "choose another name, or remove it with `1bit toolbox rm " + name + "`");
+        });
+        ports.requireFree(address, port);
+        if (!engine.imageExists(manifest.image())) {
+            if (!pull) {
+                throw OrchestratorException.precondition("image " + manifest.image() + " is not on this host",
+                        "pull it with `podman pull " + manifest.image() + "`");
+            }
+            engine.pull(manifest.image(), line -> { });
+        }
+        List<String> warnings = new ArrayList<>();
+        if (!address.equals("127.0.0.1") && !address.equals("localhost") && !address.equals("::1")) {
+            warnings.add("the RPC worker listens on " + address + ": the RPC protocol has no authentication, so anyone "
+                    + "who reaches that address can use this GPU; keep it on a private link");
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Labels.BACKEND, name);
+        labels.put(Labels.FLAVOR, manifest.flavor());
+        labels.put(Labels.HOST, address);
+        labels.put(Labels.PORT, Integer.toString(port));
+        labels.put(RpcWorkers.LABEL, "true");
+        ContainerSpec spec = new ContainerSpec(name, manifest.image(), RpcWorkers.command(address, port), manifest.environment(),
+                labels, devices, groupsFor(manifest, devices, limits, host), manifest.securityOpt(),
+                ulimitsFor(manifest, limits, warnings), List.of(), true);
+        return new Created(Toolbox.from(engine.create(spec)), warnings);
     }
 
     /** The 1bit toolboxes, by name. */
@@ -143,6 +188,8 @@ public final class ToolboxService {
                 return "already running on " + toolbox.url();
             }
             ports.requireFree(toolbox.host(), toolbox.port());
+            engine.inspect(name).ifPresent(c -> RpcWorkers.requireReachable(RpcWorkers.addresses(
+                    List.of("--rpc", c.label(RpcWorkers.HEAD_LABEL))), Duration.ofSeconds(2)));
             engine.start(name);
             return "started on " + toolbox.url();
         });
