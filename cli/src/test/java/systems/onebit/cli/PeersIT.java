@@ -15,8 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.zeroturnaround.exec.ProcessExecutor;
-import org.zeroturnaround.exec.ProcessResult;
 import systems.onebit.orchestrator.testing.LlamaServer;
 import systems.onebit.orchestrator.testing.TinyGguf;
 
@@ -34,53 +32,21 @@ class PeersIT {
     Path dir;
 
     private final String tag = UUID.randomUUID().toString().substring(0, 6);
-    private final String nsA = "onebit-pa-" + tag;
-    private final String nsB = "onebit-pb-" + tag;
-    private final List<Process> processes = new ArrayList<>();
+    private final NetNamespaces net = new NetNamespaces();
+    private String nsA;
+    private String nsB;
     private Process proxyB;
-
-    private static ProcessResult run(String... command) throws Exception {
-        return new ProcessExecutor(command).readOutput(true).redirectErrorStream(true).execute();
-    }
-
-    private static void must(String... command) throws Exception {
-        ProcessResult r = run(command);
-        assertThat(r.getExitValue()).as(String.join(" ", command) + ": " + r.outputUTF8()).isZero();
-    }
 
     @BeforeEach
     void network() throws Exception {
-        must("ip", "netns", "add", nsA);
-        must("ip", "netns", "add", nsB);
-        must("ip", "link", "add", "va" + tag, "type", "veth", "peer", "name", "vb" + tag);
-        must("ip", "link", "set", "va" + tag, "netns", nsA);
-        must("ip", "link", "set", "vb" + tag, "netns", nsB);
-        must("ip", "-n", nsA, "addr", "add", "10.231.7.1/24", "dev", "va" + tag);
-        must("ip", "-n", nsB, "addr", "add", "10.231.7.2/24", "dev", "vb" + tag);
-        for (String ns : List.of(nsA, nsB)) {
-            must("ip", "-n", ns, "link", "set", "lo", "up");
-        }
-        must("ip", "-n", nsA, "link", "set", "va" + tag, "up");
-        must("ip", "-n", nsB, "link", "set", "vb" + tag, "up");
+        nsA = net.add("onebit-pa-" + tag);
+        nsB = net.add("onebit-pb-" + tag);
+        net.link(nsA, "10.231.7.1", nsB, "10.231.7.2", tag);
     }
 
     @AfterEach
     void teardown() throws Exception {
-        for (Process p : processes) {
-            p.destroyForcibly().waitFor();
-        }
-        run("ip", "netns", "del", nsA);
-        run("ip", "netns", "del", nsB);
-    }
-
-    private Process inNamespace(String ns, List<String> command, Map<String, String> env, Path log) throws Exception {
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        full.addAll(command);
-        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(env);
-        Process p = builder.start();
-        processes.add(p);
-        return p;
+        net.close();
     }
 
     /** One host: its llama-server on ADDR:8080 serving MODEL, its proxy on ADDR:13306 with PEER as a peer. */
@@ -88,7 +54,7 @@ class PeersIT {
                          String key, String peerKey) throws Exception {
         Path home = Files.createDirectories(dir.resolve(ns));
         Path gguf = new TinyGguf().seed(seed).context(256).name(model).write(home.resolve(model + ".gguf"));
-        inNamespace(ns, List.of(LlamaServer.binary().toString(), "--host", address, "--port", "8080", "-m", gguf.toString(),
+        net.start(ns, List.of(LlamaServer.binary().toString(), "--host", address, "--port", "8080", "-m", gguf.toString(),
                 "--alias", model, "-t", "1", "-np", "2", "--no-warmup"), Map.of(), home.resolve("llama.log"));
         Files.createDirectories(home.resolve("config/1bit"));
         Files.writeString(home.resolve("config/1bit/registry.yaml"), """
@@ -99,7 +65,7 @@ class PeersIT {
                   - {name: %s, kind: peer, url: "http://%s:13306", priority: 200, enabled: true, apiKeyEnv: PEER_KEY, insecure: true}
                 """.formatted(address, address, peerName, peerAddress));
         String jvm = ProcessHandle.current().info().command().orElse("java");
-        return inNamespace(ns, List.of(jvm, "-cp", System.getProperty("java.class.path"), "systems.onebit.cli.Main", "proxy",
+        return net.start(ns, List.of(jvm, "-cp", System.getProperty("java.class.path"), "systems.onebit.cli.Main", "proxy",
                         "--down-wait", "1s"),
                 Map.of("HOME", home.toString(), "XDG_CONFIG_HOME", home.resolve("config").toString(),
                         "XDG_STATE_HOME", home.resolve("state").toString(), "ONEBIT_API_KEY", key, "PEER_KEY", peerKey),
@@ -117,7 +83,7 @@ class PeersIT {
             command.addAll(List.of("-H", "Content-Type: application/json", "-d", body));
         }
         command.add(url);
-        String out = run(command.toArray(String[]::new)).outputUTF8();
+        String out = NetNamespaces.run(command.toArray(String[]::new)).outputUTF8();
         int cut = out.lastIndexOf('\n');
         return new String[] {out.substring(cut + 1).strip(), out.substring(0, Math.max(0, cut))};
     }

@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import systems.onebit.cli.CliContext;
+import systems.onebit.orchestrator.stack.Lane;
+import systems.onebit.orchestrator.lanes.Lanes;
+import systems.onebit.cli.lanes.LaneDown;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.ExitException;
 import systems.onebit.cli.lanes.LaneLogs;
@@ -57,22 +60,20 @@ public final class WebuiCommand {
     @Command(name = "down", mixinStandardHelpOptions = true,
             description = {"Stop Open WebUI (the container is removed, its data volume kept) and disable it in the registry.",
                     "Exit code 0."})
-    public static final class Down implements Callable<Integer> {
-        @Option(names = "--json", description = "Print {components: [...]} as `down` does.")
-        boolean json;
-
-        private final CliContext context;
+    public static final class Down extends LaneDown {
 
         public Down(CliContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
-        public Integer call() {
-            Registry registry = context.registry().read();
-            var report = context.lanes().webui(registry).down(Duration.ofSeconds(20));
-            context.registry().update(r -> r.withApps(r.apps().withWebui(false, r.apps().webuiMode())));
-            return StackReports.print(context, List.of(report), json);
+        protected Lane lane(Lanes lanes, Registry registry) {
+            return lanes.webui(registry);
+        }
+
+        @Override
+        protected Registry disabled(Registry r) {
+            return r.withApps(r.apps().withWebui(false, r.apps().webuiMode()));
         }
     }
 

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import systems.onebit.cli.CliContext;
+import systems.onebit.orchestrator.stack.Lane;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.Output;
 import systems.onebit.cli.stack.StackReports;
@@ -75,22 +76,20 @@ public final class NpuCommand {
     @Command(name = "down", mixinStandardHelpOptions = true,
             description = {"Stop FastFlowLM and disable the registry's flm entry (`1bit up` leaves it off until `npu up`).",
                     "Exit code 0."})
-    public static final class Down implements Callable<Integer> {
-        @Option(names = "--json", description = "Print {components: [...]} as `down` does.")
-        boolean json;
-
-        private final CliContext context;
+    public static final class Down extends LaneDown {
 
         public Down(CliContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
-        public Integer call() {
-            Registry registry = context.registry().read();
-            var report = context.lanes().npu(registry).down(Duration.ofSeconds(20));
-            Lanes.flm(registry).filter(Backend::enabled).ifPresent(b -> context.registry().update(r -> r.replaced(b.withEnabled(false))));
-            return StackReports.print(context, List.of(report), json);
+        protected Lane lane(Lanes lanes, Registry registry) {
+            return lanes.npu(registry);
+        }
+
+        @Override
+        protected Registry disabled(Registry r) {
+            return Lanes.flm(r).filter(Backend::enabled).map(b -> r.replaced(b.withEnabled(false))).orElse(r);
         }
     }
 

@@ -203,8 +203,17 @@ final class HttpLite implements AutoCloseable {
         }
     }
 
+    /** An answer's body: reads in bulk; a single byte goes through the same path. */
+    private abstract static class Body extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** A body of known length; closing it early drops the connection (cheaper than draining a large file). */
-    private final class Fixed extends InputStream {
+    private final class Fixed extends Body {
         private long left;
         private final boolean closeAfter;
 
@@ -213,11 +222,6 @@ final class HttpLite implements AutoCloseable {
             this.closeAfter = closeAfter;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
@@ -245,7 +249,7 @@ final class HttpLite implements AutoCloseable {
     }
 
     /** A chunked body (the Hub's JSON may come so). */
-    private final class Chunked extends InputStream {
+    private final class Chunked extends Body {
         private long chunk;
         private boolean done;
         private final boolean closeAfter;
@@ -254,11 +258,6 @@ final class HttpLite implements AutoCloseable {
             this.closeAfter = closeAfter;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

@@ -95,7 +95,7 @@ public final class ToolboxService {
             engine.pull(manifest.image(), line -> progress.accept("pulling " + manifest.image() + ": " + line));
         }
         List<String> warnings = new ArrayList<>();
-        List<Ulimit> ulimits = ulimitsFor(manifest, limits, warnings);
+        List<Ulimit> ulimits = ContainerLimits.ulimitsFor(manifest, limits, warnings);
         String modelInContainer = manifest.modelMount() + "/" + model.getFileName();
         List<String> command = new ArrayList<>(manifest.commandFor(manifest.defaultHost(), port, modelInContainer));
         command.addAll(request.extraArgs());
@@ -117,7 +117,7 @@ public final class ToolboxService {
             labels.put(RpcWorkers.HEAD_LABEL, String.join(",", workers));  // checked again at each start
         }
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
-                devices, groupsFor(manifest, devices, limits, host), manifest.securityOpt(), ulimits,
+                devices, ContainerLimits.groupsFor(manifest, devices, limits, host), manifest.securityOpt(), ulimits,
                 ModelMounts.mounts(model, manifest.modelMount()), true);
         ContainerInfo created = engine.create(spec);
         return new Created(Toolbox.from(created), warnings);
@@ -158,8 +158,8 @@ public final class ToolboxService {
         labels.put(Labels.PORT, Integer.toString(port));
         labels.put(RpcWorkers.LABEL, "true");
         ContainerSpec spec = new ContainerSpec(name, manifest.image(), RpcWorkers.command(address, port), manifest.environment(),
-                labels, devices, groupsFor(manifest, devices, limits, host), manifest.securityOpt(),
-                ulimitsFor(manifest, limits, warnings), List.of(), true);
+                labels, devices, ContainerLimits.groupsFor(manifest, devices, limits, host), manifest.securityOpt(),
+                ContainerLimits.ulimitsFor(manifest, limits, warnings), List.of(), true);
         return new Created(Toolbox.from(engine.create(spec)), warnings);
     }
 
@@ -277,33 +277,6 @@ public final class ToolboxService {
         systems.onebit.orchestrator.registry.Backend.validateName(name);
     }
 
-    /**
-     * The manifest's groups (names, resolved in the image's group file) and, run as root, the numeric owner groups
-     * of the device nodes passed through: on Debian and Ubuntu /dev/kfd and /dev/dri/renderD* are 0660 with the
-     * host's video/render GIDs, which need not match the image's (Fedora's 0666 modes hide this). Rootless with
-     * crun: the user's own groups, kept ({@link ContainerSpec#KEEP_GROUPS}).
-     */
-    static List<String> groupsFor(ToolboxManifest manifest, List<DeviceMapping> devices, ProcessLimits limits, HostPaths host) {
-        if (limits.uid() != 0 && Stream.of("/usr/bin/crun", "/usr/local/bin/crun").map(host::resolve).anyMatch(Files::isExecutable)) {
-            // Rootless: the image's video/render names map to no group of ours; crun can keep the user's own.
-            return List.of(ContainerSpec.KEEP_GROUPS);
-        }
-        List<String> groups = new ArrayList<>(manifest.groups());
-        if (limits.uid() == 0) {
-            for (DeviceMapping d : devices) {
-                try {
-                    String gid = Files.getAttribute(Path.of(d.hostPath()), "unix:gid").toString();
-                    if (!gid.equals("0") && !groups.contains(gid)) {
-                        groups.add(gid);
-                    }
-                } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-                    // a node whose group cannot be read keeps only the named groups
-                }
-            }
-        }
-        return groups;
-    }
-
     /** Host device nodes for the manifest's devices; a directory such as /dev/dri gives each node inside it. */
     List<DeviceMapping> devicesFor(ToolboxManifest manifest) {
         List<DeviceMapping> out = new ArrayList<>();
@@ -369,52 +342,4 @@ public final class ToolboxService {
         return abs;
     }
 
-    /**
-     * The manifest's limits, plus nofile and nproc (Podman drops its configured defaults as soon as any ulimit is
-     * given). Without CAP_SYS_RESOURCE no limit can be raised above this process's hard limit, so such a request
-     * is capped and reported instead of failing inside the runtime.
-     */
-    static List<Ulimit> ulimitsFor(ToolboxManifest manifest, ProcessLimits limits, List<String> warnings) {
-        Map<String, long[]> wanted = new LinkedHashMap<>();
-        wanted.put("nofile", new long[] {limits.nofile().hard(), limits.nofile().hard()});
-        wanted.put("nproc", new long[] {Math.min(32768, positive(limits.nproc().hard())), Math.min(32768, positive(limits.nproc().hard()))});
-        manifest.ulimits().forEach((name, value) -> wanted.put(name, parseLimit(value)));
-        List<Ulimit> out = new ArrayList<>();
-        for (var entry : wanted.entrySet()) {
-            long[] v = entry.getValue();
-            if (!limits.canRaiseLimits()) {
-                ProcessLimits.Limit current = switch (entry.getKey()) {
-                    case "memlock" -> limits.memlock();
-                    case "nofile" -> limits.nofile();
-                    case "nproc" -> limits.nproc();
-                    default -> new ProcessLimits.Limit(ProcessLimits.UNLIMITED, ProcessLimits.UNLIMITED);
-                };
-                if (current.hard() != ProcessLimits.UNLIMITED && (v[1] == ProcessLimits.UNLIMITED || v[1] > current.hard())) {
-                    warnings.add(entry.getKey() + " limit capped at " + current.hard() + " (asked "
-                            + (v[1] == -1 ? "unlimited" : v[1]) + "): without CAP_SYS_RESOURCE it cannot be raised; "
-                            + "see `1bit doctor`");
-                    v = new long[] {Math.min(positiveOr(v[0], current.hard()), current.hard()), current.hard()};
-                }
-            }
-            out.add(new Ulimit(entry.getKey(), v[0], v[1]));
-        }
-        return out;
-    }
-
-    private static long positive(long v) {
-        return v == ProcessLimits.UNLIMITED ? Long.MAX_VALUE : v;
-    }
-
-    private static long positiveOr(long v, long fallback) {
-        return v == ProcessLimits.UNLIMITED ? fallback : v;
-    }
-
-    private static long[] parseLimit(String value) {
-        if (value.equals("unlimited")) {
-            return new long[] {ProcessLimits.UNLIMITED, ProcessLimits.UNLIMITED};
-        }
-        String[] parts = value.split(":");
-        long soft = Long.parseLong(parts[0]);
-        return new long[] {soft, parts.length > 1 ? Long.parseLong(parts[1]) : soft};
-    }
 }

@@ -69,7 +69,7 @@ public final class TestImages {
 
     /**
      * An image with the REAL llama-server (the binary from {@link LlamaServer#binary()}, with the shared libraries it
-     * links) on a busybox root file system; tagged per binary size and time so a rebuilt binary gets a new image.
+     * links, and the RPC worker built beside it) on a busybox root file system; tagged per binary size and time so a rebuilt binary gets a new image.
      */
     public static synchronized String llamaServer() throws IOException, InterruptedException {
         Path binary = LlamaServer.binary().toRealPath();
@@ -108,6 +108,11 @@ public final class TestImages {
                 addFile(out, "bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755);
                 addLink(out, "bin/sh", "busybox");
                 addFile(out, "app/llama-server", Files.readAllBytes(binary), 0755);
+                // The RPC worker built beside it (statically linked like llama-server), as the toolbox images ship it.
+                Path rpc = binary.resolveSibling("rpc-server");
+                if (Files.isExecutable(rpc)) {
+                    addFile(out, "app/ggml-rpc-server", Files.readAllBytes(rpc), 0755);
+                }
                 for (Path library : libraries) {
                     addFile(out, Path.of("/").relativize(library).toString(), Files.readAllBytes(library.toRealPath()), 0755);
                 }

@@ -27,7 +27,7 @@ class GroupsTest {
     private List<String> groups(long uid) {
         ProcessLimits limits = new ProcessLimits(new Limit(-1, -1), new Limit(1024, 1024), new Limit(-1, -1), uid == 0,
                 uid, List.of());
-        return ToolboxService.groupsFor(radv, List.of(), limits, new HostPaths(root));
+        return ContainerLimits.groupsFor(radv, List.of(), limits, new HostPaths(root));
     }
 
     @Test

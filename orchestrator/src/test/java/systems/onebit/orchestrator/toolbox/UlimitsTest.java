@@ -20,7 +20,7 @@ class UlimitsTest {
         ProcessLimits limits = new ProcessLimits(new Limit(8 << 20, 8 << 20), new Limit(1024, 524288),
                 new Limit(-1, -1), true, 0, List.of());
         List<String> warnings = new ArrayList<>();
-        List<Ulimit> ulimits = ToolboxService.ulimitsFor(catalog.get("rocm-7.2.2"), limits, warnings);
+        List<Ulimit> ulimits = ContainerLimits.ulimitsFor(catalog.get("rocm-7.2.2"), limits, warnings);
         assertThat(ulimits).containsExactly(new Ulimit("nofile", 524288, 524288), new Ulimit("nproc", 32768, 32768),
                 new Ulimit("memlock", -1, -1));
         assertThat(warnings).isEmpty();
@@ -31,7 +31,7 @@ class UlimitsTest {
         ProcessLimits limits = new ProcessLimits(new Limit(8 << 20, 8 << 20), new Limit(20000, 20000),
                 new Limit(-1, -1), false, 0, List.of());
         List<String> warnings = new ArrayList<>();
-        List<Ulimit> ulimits = ToolboxService.ulimitsFor(catalog.get("vulkan-radv"), limits, warnings);
+        List<Ulimit> ulimits = ContainerLimits.ulimitsFor(catalog.get("vulkan-radv"), limits, warnings);
         assertThat(ulimits).contains(new Ulimit("memlock", 8 << 20, 8 << 20), new Ulimit("nofile", 20000, 20000));
         assertThat(warnings).singleElement().asString().contains("memlock limit capped at 8388608", "CAP_SYS_RESOURCE");
     }
