@@ -270,8 +270,11 @@ public final class PodmanEngine implements ContainerEngine {
                 Map<String, String> labels = r.getConfig() == null || r.getConfig().getLabels() == null
                         ? Map.of() : r.getConfig().getLabels();
                 String status = r.getState() == null || r.getState().getStatus() == null ? "" : r.getState().getStatus();
+                ContainerInfo.State state = ContainerInfo.State.parse(status);
+                Long exitCode = r.getState() == null ? null : r.getState().getExitCodeLong();
+                String shown = state == ContainerInfo.State.EXITED && exitCode != null ? status + " (" + exitCode + ")" : status;
                 return Optional.of(new ContainerInfo(r.getId(), name, r.getConfig() == null ? "" : r.getConfig().getImage(),
-                        ContainerInfo.State.parse(status), status, labels));
+                        state, shown, labels));
             } catch (NotFoundException e) {
                 return Optional.<ContainerInfo>empty();
             }

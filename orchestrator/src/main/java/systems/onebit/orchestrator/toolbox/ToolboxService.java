@@ -53,6 +53,14 @@ public final class ToolboxService {
         this.limits = limits;
     }
 
+    ProcessLimits limits() {
+        return limits;
+    }
+
+    HostPaths host() {
+        return host;
+    }
+
     /** The result of a create: the toolbox and any warnings (for example a capped memlock limit). */
     public record Created(Toolbox toolbox, List<String> warnings) {
         public Created {

@@ -113,6 +113,10 @@ public final class TestImages {
                 if (Files.isExecutable(rpc)) {
                     addFile(out, "app/ggml-rpc-server", Files.readAllBytes(rpc), 0755);
                 }
+                Path bench = binary.resolveSibling("llama-bench");
+                if (Files.isExecutable(bench)) {
+                    addFile(out, "app/llama-bench", Files.readAllBytes(bench), 0755);
+                }
                 for (Path library : libraries) {
                     addFile(out, Path.of("/").relativize(library).toString(), Files.readAllBytes(library.toRealPath()), 0755);
                 }
