@@ -86,12 +86,14 @@ class RpcClusterIT {
                 .resolve("split.gguf"));
         Cli.Result added = cli.run("backends", "add", "head", "--kind", "toolbox", "--flavor", "cpu", "--model", model.toString(),
                 "--port", Integer.toString(Cli.freePort()), "--rpc", "10.232.1.2:50052", "--rpc", "10.232.2.2:50052",
-                "--arg", "-ngl", "--arg", "99");
+                "--arg", "-ngl", "--arg", "99", "--arg", "-lv", "--arg", "4");
         assertThat(added.code()).as(added.toString()).isZero();
         Cli.Result up = cli.run("up");
         assertThat(up.code()).as(up.toString()).isZero();
         String logs = cli.run("logs", "head", "-n", "0").out();
-        assertThat(logs).as("llama-server used both workers").contains("10.232.1.2:50052", "10.232.2.2:50052");
+        // llama.cpp's own account (log level 4): the model's weights were placed on both workers.
+        assertThat(logs).as("llama-server used both workers").containsPattern("load_tensors: RPC\\d\\[10\\.232\\.1\\.2:50052\\] model buffer size")
+                .containsPattern("load_tensors: RPC\\d\\[10\\.232\\.2\\.2:50052\\] model buffer size");
 
         String viaCluster = chat(proxyPort, "split");
         assertThat(viaCluster).endsWith("200");
