@@ -166,6 +166,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_1bit; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} export" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_1bit; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_1bit; return $?; fi
@@ -194,6 +195,8 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends disable" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends key" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster status" ];    then _picocli_1bit_cluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} export quadlet" ];    then _picocli_1bit_export; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} export kube" ];    then _picocli_1bit_export; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models add" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_1bit_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models ls" ];    then _picocli_1bit_models; return $?; fi
@@ -225,105 +228,111 @@ function _complete_1bit() {
   local cmds5=(status)
   local cmds6=(logs)
   local cmds7=(cluster)
-  local cmds8=(bench)
-  local cmds9=(models)
-  local cmds10=(pull)
-  local cmds11=(proxy)
-  local cmds12=(npu)
-  local cmds13=(webui)
-  local cmds14=(gaia)
-  local cmds15=(completion)
-  local cmds16=(toolbox flavors)
-  local cmds17=(toolbox create)
-  local cmds18=(toolbox list)
-  local cmds19=(toolbox ls)
-  local cmds20=(toolbox start)
-  local cmds21=(toolbox stop)
-  local cmds22=(toolbox restart)
-  local cmds23=(toolbox rm)
-  local cmds24=(toolbox logs)
-  local cmds25=(toolbox enter)
-  local cmds26=(toolbox exec)
-  local cmds27=(toolbox probe)
-  local cmds28=(backends list)
-  local cmds29=(backends ls)
-  local cmds30=(backends add)
-  local cmds31=(backends rm)
-  local cmds32=(backends enable)
-  local cmds33=(backends disable)
-  local cmds34=(backends key)
-  local cmds35=(cluster status)
-  local cmds36=(models add)
-  local cmds37=(models list)
-  local cmds38=(models ls)
-  local cmds39=(models rm)
-  local cmds40=(models fit)
-  local cmds41=(models inspect)
-  local cmds42=(models running)
-  local cmds43=(models unload)
-  local cmds44=(models catalog)
-  local cmds45=(npu up)
-  local cmds46=(npu down)
-  local cmds47=(npu status)
-  local cmds48=(webui status)
-  local cmds49=(webui up)
-  local cmds50=(webui down)
-  local cmds51=(webui logs)
-  local cmds52=(webui open)
-  local cmds53=(gaia status)
-  local cmds54=(gaia up)
-  local cmds55=(gaia down)
-  local cmds56=(gaia logs)
+  local cmds8=(export)
+  local cmds9=(bench)
+  local cmds10=(models)
+  local cmds11=(pull)
+  local cmds12=(proxy)
+  local cmds13=(npu)
+  local cmds14=(webui)
+  local cmds15=(gaia)
+  local cmds16=(completion)
+  local cmds17=(toolbox flavors)
+  local cmds18=(toolbox create)
+  local cmds19=(toolbox list)
+  local cmds20=(toolbox ls)
+  local cmds21=(toolbox start)
+  local cmds22=(toolbox stop)
+  local cmds23=(toolbox restart)
+  local cmds24=(toolbox rm)
+  local cmds25=(toolbox logs)
+  local cmds26=(toolbox enter)
+  local cmds27=(toolbox exec)
+  local cmds28=(toolbox probe)
+  local cmds29=(backends list)
+  local cmds30=(backends ls)
+  local cmds31=(backends add)
+  local cmds32=(backends rm)
+  local cmds33=(backends enable)
+  local cmds34=(backends disable)
+  local cmds35=(backends key)
+  local cmds36=(cluster status)
+  local cmds37=(export quadlet)
+  local cmds38=(export kube)
+  local cmds39=(models add)
+  local cmds40=(models list)
+  local cmds41=(models ls)
+  local cmds42=(models rm)
+  local cmds43=(models fit)
+  local cmds44=(models inspect)
+  local cmds45=(models running)
+  local cmds46=(models unload)
+  local cmds47=(models catalog)
+  local cmds48=(npu up)
+  local cmds49=(npu down)
+  local cmds50=(npu status)
+  local cmds51=(webui status)
+  local cmds52=(webui up)
+  local cmds53=(webui down)
+  local cmds54=(webui logs)
+  local cmds55=(webui open)
+  local cmds56=(gaia status)
+  local cmds57=(gaia up)
+  local cmds58=(gaia down)
+  local cmds59=(gaia logs)
 
-  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
-  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_1bit_gaia_down; return $?; fi
-  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_1bit_gaia_up; return $?; fi
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_webui_open; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_webui_logs; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_webui_down; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_webui_up; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_npu_status; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_npu_down; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_npu_up; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_models_catalog; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_cluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_backends_list; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_completion; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_gaia; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_webui; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_npu; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_proxy; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_pull; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_models; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_bench; return $?; fi
+  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_1bit_gaia_down; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_1bit_gaia_up; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_1bit_webui_open; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_1bit_webui_logs; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_webui_down; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_webui_up; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_npu_status; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_npu_down; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_npu_up; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_export_kube; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_export_quadlet; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_cluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_1bit_toolbox_logs; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_1bit_toolbox_rm; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_1bit_toolbox_restart; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_1bit_toolbox_stop; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_1bit_toolbox_start; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_1bit_toolbox_ls; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_1bit_toolbox_list; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_1bit_toolbox_create; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_1bit_toolbox_flavors; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_1bit_completion; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_1bit_gaia; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_1bit_webui; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_1bit_npu; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_1bit_proxy; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_1bit_pull; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_1bit_models; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_1bit_bench; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_1bit_export; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_1bit_cluster; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_1bit_logs; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_1bit_status; return $?; fi
@@ -342,7 +351,7 @@ function _picocli_1bit() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="toolbox backends doctor up down status logs cluster bench models pull proxy npu webui gaia completion"
+  local commands="toolbox backends doctor up down status logs cluster export bench models pull proxy npu webui gaia completion"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -544,6 +553,24 @@ function _picocli_1bit_cluster() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands="status"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `export` subcommand.
+function _picocli_1bit_export() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="quadlet kube"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -1331,6 +1358,78 @@ function _picocli_1bit_cluster_status() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `quadlet` subcommand.
+function _picocli_1bit_export_quadlet() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "quadlet" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `kube` subcommand.
+function _picocli_1bit_export_kube() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'-o' '--output'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-o'|'--output')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+  local NAME_pos_param_args=($(1bit complete-names toolboxes 2>/dev/null)) # 0-2147483647 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "kube" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      positionals=$( compReplyArray "${NAME_pos_param_args[@]}" )
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

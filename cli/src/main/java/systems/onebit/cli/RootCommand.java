@@ -29,6 +29,7 @@ public final class RootCommand {
         map.put("status", StatusCommand.class);
         map.put("logs", LogsCommand.class);
         map.put("cluster", ClusterCommand.class);
+        map.put("export", ExportCommand.class);
         map.put("bench", BenchCommand.class);
         map.put("models", systems.onebit.cli.models.ModelsCommand.class);
         map.put("pull", systems.onebit.cli.models.PullCommand.class);

@@ -127,7 +127,7 @@ public final class ToolboxService {
         ContainerSpec spec = new ContainerSpec(request.name(), manifest.image(), command, manifest.environment(), labels,
                 devices, ContainerLimits.groupsFor(manifest, devices, limits, host), manifest.securityOpt(), ulimits,
                 ModelMounts.mounts(model, manifest.modelMount()), true);
-        ContainerInfo created = engine.create(spec);
+        ContainerInfo created = engine.create(SpecLabel.attach(spec));
         return new Created(Toolbox.from(created), warnings);
     }
 
@@ -168,7 +168,7 @@ public final class ToolboxService {
         ContainerSpec spec = new ContainerSpec(name, manifest.image(), RpcWorkers.command(address, port), manifest.environment(),
                 labels, devices, ContainerLimits.groupsFor(manifest, devices, limits, host), manifest.securityOpt(),
                 ContainerLimits.ulimitsFor(manifest, limits, warnings), List.of(), true);
-        return new Created(Toolbox.from(engine.create(spec)), warnings);
+        return new Created(Toolbox.from(engine.create(SpecLabel.attach(spec))), warnings);
     }
 
     /** The 1bit toolboxes, by name. */
