@@ -11,12 +11,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import systems.onebit.orchestrator.doctor.CheckResult;
 import systems.onebit.orchestrator.doctor.Doctor;
+import systems.onebit.orchestrator.doctor.RpcExposure;
+import systems.onebit.orchestrator.engine.ContainerInfo;
 import systems.onebit.orchestrator.engine.PodmanEngine;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.ModelEntry;
 import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.toolbox.Labels;
+import systems.onebit.orchestrator.toolbox.RpcWorkers;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check this host for what the toolbox backends need; each check prints ok, warn or fail and the "
@@ -53,14 +57,19 @@ public final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        List<RpcExposure.Worker> workers = new ArrayList<>();
         Doctor doctor = new Doctor(context.host(), context.env(), () -> {
             context.configureLogging();
             PodmanEngine engine = context.locator().locate();
             try (engine) {
+                for (ContainerInfo c : engine.list(Map.of(RpcWorkers.LABEL, ""))) {
+                    workers.add(new RpcExposure.Worker(c.name(), c.label(Labels.HOST), Integer.parseInt(c.label(Labels.PORT))));
+                }
                 return new Doctor.EngineProbe(engine.describe(), engine.isPrivateService());
             }
         }, this::placements);
-        List<CheckResult> results = doctor.run();
+        List<CheckResult> results = new ArrayList<>(doctor.run());
+        results.add(RpcExposure.check(workers));
         boolean failed = Doctor.anyFailed(results);
         Output out = new Output(context.out(), context.env());
         if (json) {

@@ -64,7 +64,7 @@ class RpcClusterIT {
     @AfterEach
     void teardown() throws Exception {
         cli.run("down");
-        PodmanTestService.removeQuietly("head", "bad", "worker");
+        PodmanTestService.removeQuietly("head", "bad", "worker", "open-worker", "far-worker");
         net.close();
     }
 
@@ -143,5 +143,29 @@ class RpcClusterIT {
         assertThat(status.code()).as(status + cli.run("logs", "worker").out()).isZero();
         assertThat(JSON.readTree(status.out()).path("workers")).extracting(w -> w.path("address").asText() + " "
                 + w.path("runHere").asText()).contains("127.0.0.1:" + port + " worker (running)");
+        assertThat(rpcCheck().path("status").asText()).isEqualTo("ok");
+
+        // Beyond loopback: doctor names the worker; an address this host does not have is refused as such.
+        Cli.Result open = cli.run("toolbox", "create", "open-worker", "--flavor", "cpu", "--rpc-worker", "--rpc-host",
+                "0.0.0.0", "--rpc-port", Integer.toString(Cli.freePort()));
+        assertThat(open.code()).as(open.toString()).isZero();
+        assertThat(open.err()).contains("no authentication");
+        JsonNode check = rpcCheck();
+        assertThat(check.path("status").asText()).isEqualTo("warn");
+        assertThat(check.path("detail").asText()).contains("open-worker on 0.0.0.0:");
+        Cli.Result foreign = cli.run("toolbox", "create", "far-worker", "--flavor", "cpu", "--rpc-worker", "--rpc-host",
+                "10.232.9.10");
+        assertThat(foreign.code()).as(foreign.toString()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(foreign.err()).contains("10.232.9.10 is not an address of this host");
+    }
+
+    private JsonNode rpcCheck() throws Exception {
+        Cli.Result doctor = cli.run("doctor", "--json");
+        for (JsonNode c : JSON.readTree(doctor.out()).path("checks")) {
+            if (c.path("id").asText().equals("rpc-workers")) {
+                return c;
+            }
+        }
+        throw new AssertionError("doctor has no rpc-workers check: " + doctor);
     }
 }

@@ -1,6 +1,8 @@
 package systems.onebit.orchestrator.toolbox;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.UnknownHostException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -33,10 +35,23 @@ final class PortCheck {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (BindException e) {
+            if (String.valueOf(e.getMessage()).contains("assign requested address")) {
+                throw OrchestratorException.invalid(host + " is not an address of this host, so nothing can listen on it",
+                        "give one of its addresses (`ip -brief address` lists them), or 127.0.0.1");
+            }
+            throw inUse(host, port);
+        } catch (UnknownHostException e) {
+            throw OrchestratorException.invalid("'" + host + "' is neither an address nor a host name this host knows",
+                    "give an IP address of this host, or 127.0.0.1");
         } catch (IOException e) {
-            throw OrchestratorException.conflict("port " + port + " on " + host + " is already in use by " + holder(host, port),
-                    "stop it, or choose another port with --port");
+            throw inUse(host, port);
         }
+    }
+
+    private OrchestratorException inUse(String host, int port) {
+        return OrchestratorException.conflict("port " + port + " on " + host + " is already in use by " + holder(host, port),
+                "stop it, or choose another port with --port");
     }
 
     /** "lemonade-server (pid 42), which answers as Lemonade", or as much of it as can be seen. */
