@@ -105,6 +105,9 @@ class RpcClusterIT {
         assertThat(status.code()).as(status.toString()).isZero();
         assertThat(JSON.readTree(status.out()).path("workers")).extracting(w -> w.path("address").asText() + "<-"
                 + w.path("usedBy").get(0).asText()).containsExactly("10.232.1.2:50052<-head", "10.232.2.2:50052<-head");
+        // A worker serves one head at a time: while this one holds both, their memory cannot be read, and says so.
+        assertThat(JSON.readTree(status.out()).path("workers")).extracting(w -> w.at("/memory/note").asText())
+                .allMatch(note -> note.startsWith("busy"));
 
         // A worker gone: the head's request ends with an error instead of hanging; cluster status names the worker.
         worker2.destroyForcibly().waitFor();
@@ -143,6 +146,19 @@ class RpcClusterIT {
         assertThat(status.code()).as(status + cli.run("logs", "worker").out()).isZero();
         assertThat(JSON.readTree(status.out()).path("workers")).extracting(w -> w.path("address").asText() + " "
                 + w.path("runHere").asText()).contains("127.0.0.1:" + port + " worker (running)");
+        // An idle worker reports its devices' memory over the RPC protocol itself, as the head would read it.
+        JsonNode memory = null;
+        for (JsonNode w : JSON.readTree(status.out()).path("workers")) {
+            if (w.path("address").asText().equals("127.0.0.1:" + port)) {
+                memory = w.path("memory");
+            }
+        }
+        assertThat(memory).as(status.out()).isNotNull();
+        assertThat(memory.path("protocol").asText()).startsWith("6.");
+        assertThat(memory.path("devices")).isNotEmpty();
+        assertThat(memory.path("totalBytes").asLong()).isGreaterThan(memory.path("freeBytes").asLong() / 2).isPositive();
+        Cli.Result table = cli.run("cluster", "status");
+        assertThat(table.out()).containsPattern("127\\.0\\.0\\.1:" + port + ".*MiB free of \\d+ MiB \\(\\d+ device");
         assertThat(rpcCheck().path("status").asText()).isEqualTo("ok");
 
         // Beyond loopback: doctor names the worker; an address this host does not have is refused as such.

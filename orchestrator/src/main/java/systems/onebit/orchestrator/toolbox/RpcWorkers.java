@@ -3,6 +3,7 @@ package systems.onebit.orchestrator.toolbox;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,11 +59,15 @@ public final class RpcWorkers {
             return Optional.of("'" + address + "' is not host:port");
         }
         try (Socket socket = new Socket()) {
+            socket.setSoLinger(true, 0);  // a reset, not a FIN (see RpcProbe)
             socket.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
                     (int) timeout.toMillis());
             return Optional.empty();
         } catch (NumberFormatException e) {
             return Optional.of("'" + address + "' has no port number");
+        } catch (SocketTimeoutException e) {
+            return Optional.of("no answer to a connection within " + timeout.toMillis() + " ms (down, or busy serving a "
+                    + "head with its queue of waiting connections full)");
         } catch (IOException e) {
             return Optional.of(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
