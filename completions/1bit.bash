@@ -1439,7 +1439,7 @@ function _picocli_1bit_models_add() {
 
   local commands=""
   local flag_opts="'--pin' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--alias' '--ctx' '--parallel' '--flavor' '--ttl'"
+  local arg_opts="'--alias' '--ctx' '--parallel' '--flavor' '--rpc' '--ttl'"
   local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
@@ -1458,6 +1458,9 @@ function _picocli_1bit_models_add() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )
       return $?
+      ;;
+    '--rpc')
+      return
       ;;
     '--ttl')
       return

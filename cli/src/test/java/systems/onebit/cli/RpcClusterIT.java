@@ -84,6 +84,23 @@ class RpcClusterIT {
     void theHeadOffloadsToBothWorkersSameTextAsOneNodeAndAKilledWorkerIsNamed() throws Exception {
         Path model = new TinyGguf().seed(21).context(256).name("split").write(Files.createDirectories(home.resolve("models"))
                 .resolve("split.gguf"));
+        // Idle workers report their memory: a model registered with them fits in this host's budget plus theirs.
+        Cli.Result registered = cli.run("models", "add", model.toString(), "--alias", "split-rpc", "--flavor", "cpu",
+                "--rpc", "10.232.1.2:50052", "--rpc", "10.232.2.2:50052");
+        assertThat(registered.code()).as(registered.toString()).isZero();
+        Cli.Result fit = cli.run("models", "fit", "split-rpc", "--budget", "0", "--json");
+        JsonNode fitted = JSON.readTree(fit.out());
+        assertThat(fitted.path("workers")).extracting(w -> w.path("address").asText())
+                .containsExactly("10.232.1.2:50052", "10.232.2.2:50052");
+        long lent = 0;
+        for (JsonNode w : fitted.path("workers")) {
+            assertThat(w.path("freeBytes").asLong()).as(fit.out()).isPositive();
+            lent += w.path("freeBytes").asLong();
+        }
+        assertThat(fitted.path("budgetBytes").asLong()).isEqualTo(lent);
+        assertThat(fit.code()).as("the tiny model fits in the workers' memory alone").isZero();
+        assertThat(cli.run("models", "rm", "split-rpc").code()).isZero();
+
         Cli.Result added = cli.run("backends", "add", "head", "--kind", "toolbox", "--flavor", "cpu", "--model", model.toString(),
                 "--port", Integer.toString(Cli.freePort()), "--rpc", "10.232.1.2:50052", "--rpc", "10.232.2.2:50052",
                 "--arg", "-ngl", "--arg", "99", "--arg", "-lv", "--arg", "4");

@@ -19,7 +19,7 @@ import systems.onebit.orchestrator.pull.ModelPurge;
 
 @Command(name = "models", mixinStandardHelpOptions = true, description = "GGUF model files.",
         subcommands = {ModelsCommand.Add.class, ModelsCommand.ListModels.class, ModelsCommand.Remove.class,
-                ModelsCommand.Fit.class, ModelsCommand.Inspect.class, ModelsRunning.class, ModelsRunning.Unload.class,
+                FitCommand.class, ModelsCommand.Inspect.class, ModelsRunning.class, ModelsRunning.Unload.class,
                 CatalogCommand.class})
 public final class ModelsCommand {
 
@@ -61,6 +61,10 @@ public final class ModelsCommand {
         @Option(names = "--pin", description = "Never unload it, neither to make room for another model nor when idle.")
         boolean pinned;
 
+        @Option(names = "--rpc", paramLabel = "HOST:PORT", description = "An RPC worker its llama-server offloads layers to "
+                + "(repeatable): becomes --rpc h1:p1,h2:p2 on its command; `models fit` counts the workers' memory.")
+        List<String> rpc = new java.util.ArrayList<>();
+
         @Option(names = "--ttl", paramLabel = "DURATION", converter = systems.onebit.cli.DurationConverter.class,
                 description = "Unload it after this long unused (default: the proxy's --idle-ttl), e.g. 30m.")
         java.time.Duration ttl;
@@ -78,7 +82,7 @@ public final class ModelsCommand {
             context.catalog().get(flavor);
             String name = alias != null ? alias : file.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
             var entry = new systems.onebit.orchestrator.registry.ModelEntry(name, file, tokensPerSlot, flavor, parallel, pinned,
-                    ttl == null ? 0 : Math.max(1, ttl.toSeconds()));
+                    ttl == null ? 0 : Math.max(1, ttl.toSeconds()), rpc);
             context.registry().update(r -> r.withModel(entry));
             context.out().println("added " + name + " (" + model.architecture() + ", " + gib(ModelMemory.estimate(entry).total())
                     + " estimated) from " + file);
@@ -163,83 +167,6 @@ public final class ModelsCommand {
                 }
             }
             return 0;
-        }
-    }
-
-    @Command(name = "fit", mixinStandardHelpOptions = true,
-            description = {"Whether the given registered models (default: all) fit in GPU-usable memory at once, and by how much.",
-                    "The budget is --budget, else GTT + VRAM as amdgpu reports them in /sys/class/drm.",
-                    "Exit code 0 fits; 5 does not fit (or no budget known)."})
-    public static final class Fit implements Callable<Integer> {
-        @Parameters(paramLabel = "ALIAS", arity = "0..*", description = "Models to fit together (default: all registered).")
-        List<String> aliases = new java.util.ArrayList<>();
-
-        @Option(names = "--budget", paramLabel = "GIB", description = "Memory budget in GiB (default: GTT + VRAM from sysfs).")
-        Double budgetGib;
-
-        @Option(names = "--json", description = "Print {budgetBytes, totalBytes, fits, marginBytes, models: [...]}.")
-        boolean json;
-
-        private final CliContext context;
-
-        public Fit(CliContext context) {
-            this.context = context;
-        }
-
-        @Override
-        public Integer call() {
-            var registry = context.registry().read();
-            List<systems.onebit.orchestrator.registry.ModelEntry> chosen = aliases.isEmpty() ? registry.models()
-                    : aliases.stream().map(a -> registry.model(a).orElseThrow(() -> systems.onebit.orchestrator.OrchestratorException
-                            .notFound("no model with the alias '" + a + "'", "see `1bit models list`"))).toList();
-            long budget;
-            String source;
-            if (budgetGib != null) {
-                budget = (long) (budgetGib * (1L << 30));
-                source = "--budget";
-            } else {
-                var gpu = systems.onebit.orchestrator.host.GpuMemory.read(context.host()).orElseThrow(() ->
-                        systems.onebit.orchestrator.OrchestratorException.precondition(
-                                "no GPU memory figures under /sys/class/drm (no amdgpu device)", "pass --budget GIB"));
-                budget = gpu.usable();
-                source = gpu.card() + " GTT " + gib(gpu.gtt()) + " + VRAM " + gib(gpu.vram());
-            }
-            List<Map<String, Object>> rows = new java.util.ArrayList<>();
-            long total = 0;
-            for (var m : chosen) {
-                MemoryEstimate e = ModelMemory.estimate(m);
-                total += e.total();
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("alias", m.alias());
-                row.put("weightsBytes", e.weights());
-                row.put("kvCacheBytes", e.kvCache());
-                row.put("overheadBytes", e.overhead());
-                row.put("totalBytes", e.total());
-                rows.add(row);
-            }
-            boolean fits = total <= budget;
-            Output out = new Output(context.out(), context.env());
-            if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("budgetBytes", budget);
-                doc.put("budgetSource", source);
-                doc.put("totalBytes", total);
-                doc.put("fits", fits);
-                doc.put("marginBytes", budget - total);
-                doc.put("models", rows);
-                out.json(doc);
-            } else {
-                List<List<String>> table = new java.util.ArrayList<>();
-                table.add(List.of("MODEL", "WEIGHTS", "KV CACHE", "OVERHEAD", "TOTAL"));
-                for (var r : rows) {
-                    table.add(List.of((String) r.get("alias"), gib((Long) r.get("weightsBytes")), gib((Long) r.get("kvCacheBytes")),
-                            gib((Long) r.get("overheadBytes")), gib((Long) r.get("totalBytes"))));
-                }
-                out.table(table);
-                out.line((fits ? "fits: " + gib(budget - total) + " to spare" : "does not fit: short by " + gib(total - budget))
-                        + " (needs " + gib(total) + " of " + gib(budget) + ", budget from " + source + ")");
-            }
-            return fits ? 0 : systems.onebit.cli.ExitCode.PRECONDITION.code();
         }
     }
 

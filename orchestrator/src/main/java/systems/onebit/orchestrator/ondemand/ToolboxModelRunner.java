@@ -57,8 +57,11 @@ public final class ToolboxModelRunner implements ModelRunner {
         String name = containerName(model.alias());
         removeLeftover(service, name);
         long context = ModelMemory.contextPerSlot(model, GgufReader.read(model.path()));
-        List<String> args = List.of("-c", Long.toString(context * model.parallel()), "-np", Integer.toString(model.parallel()),
-                "--alias", model.alias());
+        List<String> args = new ArrayList<>(List.of("-c", Long.toString(context * model.parallel()), "-np",
+                Integer.toString(model.parallel()), "--alias", model.alias()));
+        if (!model.rpc().isEmpty()) {
+            args.addAll(List.of("--rpc", String.join(",", model.rpc())));  // create checks that each worker answers
+        }
         service.create(new CreateRequest(name, model.flavor(), model.path(), freePort(), args, true,
                 Map.of(Labels.ON_DEMAND, model.alias())));
         try {

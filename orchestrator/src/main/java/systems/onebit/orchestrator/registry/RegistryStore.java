@@ -41,7 +41,7 @@ public final class RegistryStore {
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
     private static final Set<String> TOP_FIELDS = Set.of("version", "proxy", "defaultBackend", "backends", "aliases", "models", "apps");
-    private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl");
+    private static final Set<String> MODEL_FIELDS = Set.of("alias", "path", "context", "flavor", "parallel", "pinned", "idleTtl", "rpc");
     private static final Set<String> BACKEND_FIELDS =
             Set.of("name", "kind", "url", "flavor", "models", "args", "priority", "enabled", "apiKeyEnv", "insecure");
 
@@ -150,6 +150,9 @@ public final class RegistryStore {
                 node.put("pinned", m.pinned());
                 if (m.idleTtlSeconds() > 0) {
                     node.put("idleTtl", m.idleTtlSeconds());
+                }
+                if (!m.rpc().isEmpty()) {
+                    m.rpc().forEach(node.putArray("rpc")::add);
                 }
             }
         }
@@ -324,7 +327,7 @@ public final class RegistryStore {
         });
         return new ModelEntry(node.path("alias").asText(""), java.nio.file.Path.of(node.path("path").asText("")),
                 node.path("context").asLong(0), node.path("flavor").asText("vulkan-radv"), node.path("parallel").asInt(1),
-                node.path("pinned").asBoolean(false), node.path("idleTtl").asLong(0));
+                node.path("pinned").asBoolean(false), node.path("idleTtl").asLong(0), strings(node.path("rpc")));
     }
 
     private static List<String> strings(JsonNode node) {

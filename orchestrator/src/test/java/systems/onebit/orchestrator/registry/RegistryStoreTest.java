@@ -53,6 +53,18 @@ class RegistryStoreTest {
     }
 
     @Test
+    void aModelsRpcWorkersRoundTripAndAMalformedOneIsRefused() {
+        RegistryStore store = new RegistryStore(dir.resolve("1bit/registry.yaml"));
+        ModelEntry split = new ModelEntry("big", Path.of("/m/big.gguf"), 0, "rocm-7.14", 1, false, 0,
+                List.of("10.0.0.2:50052", "[fd00::3]:50052"));
+        store.update(r -> r.withModel(split));
+        assertThat(store.read().model("big")).contains(split);
+        assertThat(store.read().model("big").orElseThrow().sameLaunch(split.withContext(0))).isTrue();
+        assertThatThrownBy(() -> new ModelEntry("big", Path.of("/m/big.gguf"), 0, "rocm-7.14", 1, false, 0, List.of("10.0.0.2")))
+                .hasMessageContaining("RPC worker '10.0.0.2' is not HOST:PORT");
+    }
+
+    @Test
     void corruptFileIsReportedAndNeverOverwritten() throws IOException {
         RegistryStore store = new RegistryStore(dir.resolve("registry.yaml"));
         String corrupt = "backends:\n  - name: a\n    kind: toolbox\n   url: [\n";
