@@ -186,6 +186,12 @@ class RpcClusterIT {
         JsonNode check = rpcCheck();
         assertThat(check.path("status").asText()).isEqualTo("warn");
         assertThat(check.path("detail").asText()).contains("open-worker on 0.0.0.0:");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result busy = cli.run("toolbox", "create", "far-worker", "--flavor", "cpu", "--rpc-worker", "--rpc-port",
+                    Integer.toString(taken.getLocalPort()));
+            assertThat(busy.code()).as(busy.toString()).isEqualTo(ExitCode.CONFLICT.code());
+            assertThat(busy.err()).contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use by java (pid");
+        }
         Cli.Result foreign = cli.run("toolbox", "create", "far-worker", "--flavor", "cpu", "--rpc-worker", "--rpc-host",
                 "10.232.9.10");
         assertThat(foreign.code()).as(foreign.toString()).isEqualTo(ExitCode.USAGE.code());

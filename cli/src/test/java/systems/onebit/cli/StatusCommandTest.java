@@ -63,6 +63,38 @@ class StatusCommandTest {
     }
 
     @Test
+    void aPeerThatAnswersHtmlIsDownAndSaysWhy() throws Exception {
+        Cli cli = new Cli(home).env("ONEBIT_HOST_ROOT", Files.createDirectories(home.resolve("host")).toString())
+                .env("PATH", home.toString());
+        // As a web server's page, or an old Lemonade, answers every path: 200 with HTML.
+        HttpServer page = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        page.createContext("/", exchange -> {
+            byte[] body = "<!doctype html><html><body>welcome</body></html>".getBytes();
+            exchange.getResponseHeaders().add("Content-Type", "text/html");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        page.start();
+        try {
+            assertThat(cli.run("backends", "add", "web", "--kind", "peer", "--url",
+                    "http://127.0.0.1:" + page.getAddress().getPort()).code()).isZero();
+            JsonNode doc = JSON.readTree(cli.run("status", "--json").out());
+            JsonNode web = null;
+            for (JsonNode c : doc.get("components")) {
+                if (c.get("name").asText().equals("web")) {
+                    web = c;
+                }
+            }
+            assertThat(web).as(doc.toString()).isNotNull();
+            assertThat(web.get("kind").asText()).isEqualTo("peer");
+            assertThat(web.get("health").asText()).isEqualTo("its model list is not an OpenAI-compatible JSON answer");
+        } finally {
+            page.stop(0);
+        }
+    }
+
+    @Test
     void aBackendKeyIsSentFromItsVariableAndAMissingOneIsNamedWithoutAProbe() throws Exception {
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         HttpServer lemonade = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
