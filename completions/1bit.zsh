@@ -590,13 +590,16 @@ function _picocli_1bit_bench() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--flavor' '-p' '-n' '--timeout'"
+  local flag_opts="'--endpoint' '--json' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--streams' '--flavor' '-p' '-n' '--timeout'"
   local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--streams')
+      return
+      ;;
     '--flavor')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${F_option_args[@]}" ) )

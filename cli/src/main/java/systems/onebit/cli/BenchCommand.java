@@ -19,11 +19,20 @@ import systems.onebit.orchestrator.toolbox.OneShot;
         description = {"Measure a model in each flavor's image with llama-bench (-o json), with the devices and mounts a "
                 + "backend gets: prompt processing and generation tokens/s per flavor, and the change since the previous "
                 + "run of the same model and flavor (runs kept in $XDG_DATA_HOME/1bit/bench/runs.jsonl with date and image).",
-                "MODEL: a registered alias or a .gguf path. Exit code 0 every flavor measured; 9 some failed (each says why)."})
+                "MODEL: a registered alias or a .gguf path. Exit code 0 every flavor measured; 9 some failed (each says why).",
+                "--endpoint [MODEL]: the live endpoint through the proxy instead: time to the first token and tokens/s "
+                        + "of streaming chats, one stream and then --streams at once (MODEL: default the first the proxy "
+                        + "lists; ONEBIT_API_KEY sent when set). Exit code 9 when some stream failed."})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL")
     String model;
+
+    @Option(names = "--endpoint", description = "Measure the live endpoint through the proxy (see above).")
+    boolean endpoint;
+
+    @Option(names = "--streams", defaultValue = "4", paramLabel = "N", description = "With --endpoint: concurrent streams of the second round (default ${DEFAULT-VALUE}).")
+    int streams;
 
     @Option(names = "--flavor", paramLabel = "F", description = "Flavors to compare (repeatable; default: vulkan-radv and rocm-7.14).",
             completionCandidates = systems.onebit.cli.toolbox.FlavorCandidates.class)
@@ -38,7 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "Per flavor (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    @Option(names = "--json", description = "Print {runs: [{flavor, image, model, promptTokensPerSecond, generateTokensPerSecond, previous…} | {flavor, error, hint}]}.")
+    @Option(names = "--json", description = "Print {runs: [{flavor, image, model, promptTokensPerSecond, generateTokensPerSecond, previous…} | {flavor, error, hint}]}; "
+            + "with --endpoint {endpoint, model, rounds: [{streams, completed, medianTtftMs, medianTokensPerSecond, totalTokensPerSecond, errors}]}.")
     boolean json;
 
     private final CliContext context;
@@ -49,6 +59,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (endpoint) {
+            return new EndpointReport(context).run(model, streams, generate, Duration.ofSeconds(timeoutSeconds), json);
+        }
+        if (model == null) {
+            throw ExitException.usage("give the MODEL to measure (a registered alias or a .gguf path), or --endpoint");
+        }
         if (prompt < 0 || generate < 0 || prompt + generate == 0) {
             throw ExitException.usage("-p and -n must be 0 or more, not both 0");
         }
@@ -97,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
         return failed == 0 ? 0 : ExitCode.PARTIAL.code();
     }
 
-    private static String fixed(double v) {
+    static String fixed(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.registry.RegistryStore;
+import systems.onebit.orchestrator.testing.LlamaServer;
 import systems.onebit.orchestrator.testing.PodmanTestService;
 import systems.onebit.orchestrator.testing.TestImages;
 import systems.onebit.orchestrator.testing.TinyGguf;
@@ -30,7 +34,7 @@ class BenchIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        cli = new Cli(home).env("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString());
+        cli = new Cli(home).env("ONEBIT_PODMAN_SOCKET", PodmanTestService.socket().toString()).env("ONEBIT_SYSTEMD", "none");
         Path manifests = cli.configDir().resolve("toolbox-manifests");
         Path cpu = TestImages.cpuManifest(manifests);
         // A flavor whose image is on no registry this machine reaches.
@@ -59,5 +63,39 @@ class BenchIT {
                 assertThat(JSON.readTree(line).path("model").asText()).isEqualTo("bench.gguf"));
         assertThat(PodmanTestService.podman("ps", "-a", "--filter", "label=systems.onebit.one-shot", "--format", "{{.Names}}").strip())
                 .as("no bench container left").isEmpty();
+    }
+
+    @Test
+    void theLiveEndpointIsMeasuredThroughTheProxyWithOneAndSeveralStreams() throws Exception {
+        try (LlamaServer server = LlamaServer.start(model, "bench-live", home, 256, List.of("-np", "3"))) {
+            int proxyPort = Cli.freePort();
+            new RegistryStore(cli.configDir().resolve("registry.yaml")).update(r -> new Registry("127.0.0.1", proxyPort, "",
+                    List.of()));
+            Cli.Result added = cli.run("backends", "add", "live", "--kind", "openai", "--url", server.url().toString());
+            assertThat(added.code()).as(added.toString()).isZero();
+            Cli.Result up = cli.run("up");
+            assertThat(up.code()).as(up.toString()).isZero();
+            try {
+                Cli.Result live = cli.run("bench", "--endpoint", "--streams", "3", "-n", "24", "--json");
+                assertThat(live.code()).as(live.toString()).isZero();
+                JsonNode doc = JSON.readTree(live.out());
+                assertThat(doc.path("endpoint").asText()).isEqualTo("http://127.0.0.1:" + proxyPort);
+                assertThat(doc.path("model").asText()).as("the first model the proxy lists").isEqualTo("bench-live");
+                assertThat(doc.path("rounds")).extracting(r -> r.path("streams").asInt() + "/" + r.path("completed").asInt())
+                        .containsExactly("1/1", "3/3");
+                for (JsonNode round : doc.path("rounds")) {
+                    assertThat(round.path("medianTtftMs").asDouble()).isPositive();
+                    assertThat(round.path("medianTokensPerSecond").asDouble()).isPositive();
+                    assertThat(round.path("totalTokensPerSecond").asDouble()).isPositive();
+                }
+
+                // A model nobody serves: every stream fails with the proxy's answer, and the exit code says so.
+                Cli.Result unknown = cli.run("bench", "--endpoint", "no-such-model", "--streams", "2", "-n", "4");
+                assertThat(unknown.code()).as(unknown.toString()).isEqualTo(ExitCode.PARTIAL.code());
+                assertThat(unknown.out()).contains("HTTP 404");
+            } finally {
+                cli.run("down");
+            }
+        }
     }
 }
