@@ -248,7 +248,7 @@ public final class StackService {
         }
         ProbeReport probe;
         try {
-            probe = service.probe(name, timeout);
+            probe = service.probe(name, timeout, line -> progress.accept(name + ": " + line));
         } catch (OrchestratorException e) {
             if (startedNow) {
                 service.stop(List.of(name), Duration.ofSeconds(10));

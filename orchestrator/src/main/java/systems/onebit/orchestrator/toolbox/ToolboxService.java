@@ -250,10 +250,16 @@ public final class ToolboxService {
 
     /** Waits for the toolbox's health path to answer 200 within {@code timeout}, then lists its models. */
     public ProbeReport probe(String name, Duration timeout) {
+        return probe(name, timeout, line -> { });
+    }
+
+    /** As above, telling {@code waiting} every few seconds how the load goes. */
+    public ProbeReport probe(String name, Duration timeout, java.util.function.Consumer<String> waiting) {
         Toolbox toolbox = requireRunning(get(name));
         Duration took = new HttpWaitStrategy(toolbox.healthPath(), Duration.ofMillis(100), () -> engine.inspect(name)
                 .filter(c -> c.state() == ContainerInfo.State.RUNNING).isPresent() ? java.util.Optional.empty()
                 : java.util.Optional.of("toolbox '" + name + "' stopped before it became healthy"))
+                .reporting(Duration.ofSeconds(3), waiting)
                 .waitUntilReady(toolbox.url(), timeout);
         List<String> models = new ModelLister().models(toolbox.url(), toolbox.modelsPath(), Duration.ofSeconds(5));
         return new ProbeReport(name, toolbox.url(), took, models);
