@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.registry.Backend;
-import systems.onebit.orchestrator.toolbox.Toolbox;
+import systems.onebit.orchestrator.status.ContainerListing;
+import systems.onebit.orchestrator.toolbox.Labels;
 
 /**
  * Completion of live names. The candidates below yield one placeholder word; {@link Completions} turns it into a call
@@ -36,8 +37,9 @@ public final class LiveNames implements Callable<Integer> {
             List<String> names = switch (kind) {
                 case backends -> context.registry().read().backends().stream().map(Backend::name).toList();
                 // Read straight from a socket that already answers: a tab press must be quick and never start Podman.
-                case toolboxes -> Toolbox.snapshot(context.locator().endpoints(), java.time.Duration.ofSeconds(2))
-                        .orElse(List.of()).stream().map(Toolbox::name).toList();
+                case toolboxes -> ContainerListing.podmanSnapshot(context.locator().endpoints(), java.util.Optional.empty())
+                        .list(java.util.Map.of(Labels.BACKEND, ""), java.time.Duration.ofSeconds(2))
+                        .orElse(List.of()).stream().map(c -> c.label(Labels.BACKEND)).sorted().toList();
             };
             names.forEach(context.out()::println);
         } catch (OrchestratorException e) {

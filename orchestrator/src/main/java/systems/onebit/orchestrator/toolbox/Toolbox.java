@@ -21,27 +21,6 @@ public record Toolbox(String name, String id, String flavor, ContainerInfo.State
                 c.image(), health.isEmpty() ? "/health" : health, models.isEmpty() ? "/v1/models" : models);
     }
 
-    /**
-     * The 1bit toolboxes read straight from the first of {@code sockets} that answers (no docker-java set-up: for
-     * status and shell completion), sorted by name; empty when no socket answers.
-     */
-    public static java.util.Optional<java.util.List<Toolbox>> snapshot(java.util.List<URI> sockets, java.time.Duration timeout) {
-        return snapshot(sockets, java.util.Optional.empty(), timeout);
-    }
-
-    /** As above; where no socket answers, from the {@code podman} program when one is given. */
-    public static java.util.Optional<java.util.List<Toolbox>> snapshot(java.util.List<URI> sockets,
-                                                                       java.util.Optional<java.nio.file.Path> podman,
-                                                                       java.time.Duration timeout) {
-        java.util.Map<String, String> labels = java.util.Map.of(Labels.BACKEND, "");
-        var listed = systems.onebit.orchestrator.engine.PodmanSnapshot.list(sockets, labels, timeout);
-        if (listed.isEmpty() && podman.isPresent()) {
-            listed = systems.onebit.orchestrator.engine.PodmanSnapshot.listWithCli(podman.get(), labels, timeout);
-        }
-        return listed.map(containers -> containers.stream().map(Toolbox::from)
-                .sorted(java.util.Comparator.comparing(Toolbox::name)).toList());
-    }
-
     public URI url() {
         return systems.onebit.orchestrator.registry.Registry.localUrl(host, port);
     }
