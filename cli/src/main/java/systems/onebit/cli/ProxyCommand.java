@@ -3,6 +3,7 @@ package systems.onebit.cli;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.proxy.AccessLog;
 import systems.onebit.proxy.Observer;
 import systems.onebit.proxy.ProxyServer;
+import systems.onebit.proxy.StatusSource;
 
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Run the OpenAI-compatible union proxy in the foreground (for systemd ExecStart=).",
@@ -122,7 +124,8 @@ public final class ProxyCommand implements Callable<Integer> {
         ModelScheduler models = onDemand(watch);
         try (AccessLog access = new AccessLog(log);
              ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models,
-                     new PullJobs(context.pull()::pull, ModelCatalog.embedded()))) {
+                     new PullJobs(context.pull()::pull, ModelCatalog.embedded()),
+                     StatusSource.of(StatusCommand.service(context), Duration.ofMillis(StatusCommand.DEFAULT_TIMEOUT_MS)))) {
             // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
             // unloaded its on-demand models, so no container is left running.
             Thread hook = new Thread(() -> {

@@ -5,9 +5,7 @@ import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -95,23 +93,7 @@ public final class StatusCommand implements Callable<Integer> {
         String state = report.overall().id();
         Output out = new Output(context.out(), context.env());
         if (json) {
-            List<Map<String, Object>> components = new ArrayList<>();
-            for (Component r : rows) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("name", r.name());
-                row.put("kind", r.kind());
-                row.put("endpoint", r.endpoint());
-                row.put("state", r.state());
-                row.put("health", r.health());
-                row.put("models", r.models() < 0 ? null : r.models());
-                row.put("ms", r.ms());
-                row.put("counts", r.counts());
-                components.add(row);
-            }
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("state", state);
-            doc.put("components", components);
-            out.json(doc);
+            out.json(report.document());
         } else {
             if (watching && out.tty()) {
                 context.out().print("\033[H\033[2J");

@@ -33,10 +33,13 @@ final class PageRoutes {
 
     private final LogFeed feed;
     private final boolean keyRequired;
+    private final boolean status;
 
-    PageRoutes(LogFeed feed, boolean keyRequired) {
+    /** @param status whether {@code /api/v1/status} has the stack's state (else the page draws it from /health) */
+    PageRoutes(LogFeed feed, boolean keyRequired, boolean status) {
         this.feed = feed;
         this.keyRequired = keyRequired;
+        this.status = status;
     }
 
     void register(HttpRouting.Builder rules) {
@@ -54,7 +57,7 @@ final class PageRoutes {
         rules.get(CONFIG, (req, res) -> {
             res.header("Content-Type", "application/json");
             res.header("Cache-Control", "no-cache");
-            res.send(("{\"keyRequired\":" + keyRequired + "}").getBytes(StandardCharsets.UTF_8));
+            res.send(("{\"keyRequired\":" + keyRequired + ",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8));
         });
         rules.get("/api/v1/logs/stream", this::stream);
     }

@@ -127,12 +127,19 @@ public final class ProxyServer implements AutoCloseable {
     /** As above, downloading models asked for by Lemonade-style {@code POST /api/v1/pull} through {@code pulls}. */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models,
                                     PullJobs pulls) {
+        return start(registry, settings, observer, models, pulls, StatusSource.none());
+    }
+
+    /** As above, answering {@code GET /api/v1/status} from {@code status}. */
+    public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models,
+                                    PullJobs pulls, StatusSource status) {
         UpstreamClient upstream = upstream(settings);
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         BackendKeys keys = new BackendKeys(registry::current, settings.environment());
         BackendMonitor monitor = new BackendMonitor(registry, upstream, new BackendMonitor.Settings(settings.probeInterval(),
                 Duration.ofSeconds(1), settings.failureThreshold()), gate::inFlight, keys).start();
-        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream, keys, pulls);
+        ProxyRoutes routes = routes(monitor, registry::current, settings, observer, models, gate, upstream, keys, pulls,
+                status);
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -161,10 +168,10 @@ public final class ProxyServer implements AutoCloseable {
     /** The routes over {@code backends}; tests register them on Helidon's test server. */
     static ProxyRoutes routes(Backends backends, Supplier<Registry> registry, Settings settings,
                               Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream,
-                              BackendKeys keys, PullJobs pulls) {
+                              BackendKeys keys, PullJobs pulls, StatusSource status) {
         Relay relay = new Relay(observer, settings.idleTimeout(), settings.reasoningAsContent());
         Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait(), keys);
-        return new ProxyRoutes(backends, registry, settings, observer, models, forwarder,
+        return new ProxyRoutes(backends, registry, settings, observer, models, forwarder, status,
                 new LemonadeRoutes(backends::snapshot, models, observer, upstream, HostPaths.real(), pulls));
     }
 

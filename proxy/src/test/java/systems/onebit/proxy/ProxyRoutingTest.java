@@ -17,10 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 import systems.onebit.orchestrator.pull.PullJobs;
 import org.junit.jupiter.api.Test;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.status.StatusReport;
 
 /**
  * The proxy's HTTP layer on Helidon's test server, set up through the same {@link ProxyRoutes} production
@@ -53,7 +55,23 @@ class ProxyRoutingTest {
                 .withAccess("sesame", List.of("http://localhost:3000")).withHealth(3, Duration.ofMillis(500));
         ProxyServer.routes(Backends.fixed(BACKENDS), () -> REGISTRY, settings, new Observer(line -> { }),
                 ModelScheduler.none(), new ConcurrencyGate(8, 8), ProxyServer.upstream(settings),
-                new BackendKeys(() -> REGISTRY, Map.of()), PullJobs.none()).register(rules);
+                new BackendKeys(() -> REGISTRY, Map.of()), PullJobs.none(), registry -> java.util.Optional.of(STACK)).register(rules);
+    }
+
+    /** What the CLI's StatusService would have found (its own logic is tested in StatusServiceTest). */
+    private static final StatusReport STACK = new StatusReport(List.of(
+            new StatusReport.Component("proxy", "proxy", "http://127.0.0.1:13306", "running", "healthy", 3, 2, true),
+            new StatusReport.Component("gpu", "toolbox", "http://127.0.0.1:13305", "running", "loading", -1, 4, true)));
+
+    @Test
+    void theStacksStatusIsServedAsTheCliReportsItAndNeedsTheKey() throws Exception {
+        JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(get("/api/v1/status"));
+        assertThat(doc.path("state").asText()).isEqualTo("degraded");
+        assertThat(doc.path("components")).extracting(c -> c.path("name").asText() + "=" + c.path("health").asText()
+                + "/" + c.path("models").asText()).containsExactly("proxy=healthy/3", "gpu=loading/null");
+        try (HttpClientResponse res = client.get("/api/v1/status").request()) {
+            assertThat(res.status()).isEqualTo(Status.UNAUTHORIZED_401);
+        }
     }
 
     private HttpClientResponse post(String path, String body) {

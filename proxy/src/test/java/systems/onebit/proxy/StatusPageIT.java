@@ -19,16 +19,22 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.apps.LocalApps;
 import systems.onebit.orchestrator.engine.PodmanEngine;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
+import systems.onebit.orchestrator.lanes.Refused;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
+import systems.onebit.orchestrator.pull.PullJobs;
 import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.ModelEntry;
 import systems.onebit.orchestrator.registry.Registry;
+import systems.onebit.orchestrator.status.ContainerListing;
+import systems.onebit.orchestrator.status.StatusService;
 import systems.onebit.orchestrator.testing.LlamaServer;
 import systems.onebit.orchestrator.testing.PodmanTestService;
 import systems.onebit.orchestrator.testing.TestImages;
@@ -59,23 +65,36 @@ class StatusPageIT {
     }
 
     private ProxyServer start(String key) throws Exception {
+        return start(key, false);
+    }
+
+    /** @param withStatus whether the proxy has the stack's state, as when `1bit proxy` runs it */
+    private ProxyServer start(String key, boolean withStatus) throws Exception {
         Path manifests = TestImages.cpuManifest(dir.resolve("manifests")).getParent();
         Path onDemand = new TinyGguf().seed(41).context(512).name("page-chat").write(Files.createDirectories(dir.resolve("models"))
                 .resolve("page-chat.gguf"));
         LlamaServer fixed = LlamaServer.start(new TinyGguf().seed(42).write(dir.resolve("fixed.gguf")), "fixed-model", dir);
         open.add(fixed);
-        ToolboxService toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests),
-                PodmanEngine.connect(PodmanTestService.socket(), Duration.ofSeconds(10)), HostPaths.real(),
+        PodmanEngine engine = PodmanEngine.connect(PodmanTestService.socket(), Duration.ofSeconds(10));
+        ToolboxService toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests), engine, HostPaths.real(),
                 ProcessLimits.read(HostPaths.real()));
-        Registry registry = new Registry("127.0.0.1", Registry.PROXY_PORT, "fixed",
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();  // the registry's port is where the status finds the proxy
+        }
+        Registry registry = new Registry("127.0.0.1", port, "fixed",
                 List.of(new Backend("fixed", BackendKind.OPENAI, fixed.url(), "", List.of(), List.of(), 100, true)),
                 Map.of(), List.of(new ModelEntry("page-chat", onDemand, 256, "cpu", 1, false)));
         ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(8L << 30)
                 .withTimes(Duration.ofMinutes(5), Duration.ofSeconds(90), Duration.ofSeconds(20), Duration.ofMillis(300));
         ModelScheduler scheduler = new ModelScheduler(registry::models, ModelScheduler.estimator(settings),
                 new ToolboxModelRunner(() -> toolboxes), settings);
+        Map<String, String> env = Map.of("HOME", dir.toString(), "PATH", dir.toString());
+        StatusSource status = !withStatus ? StatusSource.none() : StatusSource.of(new StatusService(new StatusService.Sources(env,
+                dir.resolve("config"), Map::of, ContainerListing.of(engine), () -> new LocalApps(env, new HostPaths(dir)),
+                r -> new Refused("gaia", OrchestratorException.precondition("not installed", "")))), Duration.ofSeconds(1));
         ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
-                .withPort(0).withAccess(key, List.of()), new Observer(line -> { }), scheduler);
+                .withPort(port).withAccess(key, List.of()), new Observer(line -> { }), scheduler, PullJobs.none(), status);
         open.add(proxy);
         return proxy;
     }
@@ -112,20 +131,20 @@ class StatusPageIT {
 
     @Test
     void thePageShowsTheStackLogsLiveUnloadsAndRefusesCrossSitePosts() throws Exception {
-        ProxyServer proxy = start("");
+        ProxyServer proxy = start("", true);
         URI base = URI.create("http://127.0.0.1:" + proxy.port());
         load(base, "page-chat", "");
-        JsonNode health = JSON.readTree(send(HttpRequest.newBuilder(base.resolve("/health"))).body());
+        // What `1bit status --json` prints (the same StatusReport, the same document), as the proxy serves it.
+        JsonNode status = JSON.readTree(send(HttpRequest.newBuilder(base.resolve("/api/v1/status"))).body());
 
         JsonNode seen = page(base.resolve("/"), Path.of("target/status-page.png"), "page-chat", "");
         assertThat(seen.path("consoleErrors")).as(seen.toString()).isEmpty();
-        // The page's stack rows carry what the proxy reports.
-        List<String> fromProxy = new ArrayList<>();
-        health.path("backends").forEach(b -> fromProxy.add(b.path("name").asText() + "=" + (b.path("healthy").asBoolean() ? "healthy" : "down")));
-        fromProxy.add("page-chat=healthy");
+        // The page's stack rows carry what the status reports.
+        List<String> reported = new ArrayList<>();
+        status.path("components").forEach(c -> reported.add(c.path("name").asText() + "=" + c.path("health").asText()));
         List<String> onPage = new ArrayList<>();
         seen.path("components").forEach(c -> onPage.add(c.path("name").asText() + "=" + c.path("health").asText()));
-        assertThat(onPage).containsExactlyInAnyOrderElementsOf(fromProxy).contains("fixed=healthy");
+        assertThat(onPage).containsExactlyElementsOf(reported).contains("proxy=healthy", "fixed=healthy", "page-chat=healthy");
         assertThat(seen.path("models")).extracting(JsonNode::asText).containsExactly("page-chat");
         assertThat(seen.path("logMillis").asLong()).as("the log line within a second").isBetween(0L, 1000L);
         assertThat(seen.path("unloaded").asBoolean()).isTrue();

@@ -1,6 +1,9 @@
 package systems.onebit.orchestrator.status;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The whole stack as `1bit status` shows it: every component, and the overall state the exit code follows (healthy
@@ -35,6 +38,27 @@ public record StatusReport(List<Component> components) {
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+    }
+
+    /** The JSON document `1bit status --json` prints and the proxy's {@code GET /api/v1/status} answers (docs/status.md). */
+    public Map<String, Object> document() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Component c : components) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", c.name());
+            row.put("kind", c.kind());
+            row.put("endpoint", c.endpoint());
+            row.put("state", c.state());
+            row.put("health", c.health());
+            row.put("models", c.models() < 0 ? null : c.models());
+            row.put("ms", c.ms());
+            row.put("counts", c.counts());
+            rows.add(row);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("state", overall().id());
+        doc.put("components", rows);
+        return doc;
     }
 
     public Overall overall() {

@@ -1,8 +1,10 @@
 'use strict';
-// The 1bit status page: reads the proxy's /health, /running and /metrics every two seconds and its access log live.
+// The 1bit status page: reads the stack's state (/api/v1/status, what `1bit status` shows; /health where the proxy has
+// none), /running and /metrics every two seconds, and the proxy's access log live.
 // No framework, nothing fetched from elsewhere; every value is put in the page as text, never as HTML.
 
-const state = { key: sessionStorage.getItem('1bit-key') || '', history: new Map(), logs: [], streaming: false };
+const state = { key: sessionStorage.getItem('1bit-key') || '', history: new Map(), logs: [], streaming: false,
+  statusAvailable: false };
 const $ = (id) => document.getElementById(id);
 
 class NeedKey extends Error {}
@@ -72,15 +74,25 @@ function byModel(metrics, name) {
   return sums;
 }
 
+// The same rows, states and overall verdict as `1bit status`.
+function renderStatus(status) {
+  fill($('components').tBodies[0], status.components.map((c) => el('tr', { 'data-component': c.name },
+    el('td', {}, c.name + (c.kind === 'model' ? ' (on demand)' : '')), el('td', {}, c.endpoint),
+    el('td', { class: c.health === 'healthy' ? 'good' : c.counts ? 'bad' : 'faint' }, c.health),
+    el('td', {}, c.state), el('td', {}, c.models === null ? '-' : c.models))));
+  $('overall').textContent = status.state;
+  $('overall').className = 'badge ' + (status.state === 'healthy' ? 'good' : 'bad');
+}
+
 function renderStack(health, running) {
   const rows = health.backends.map((b) => el('tr', { 'data-component': b.name },
     el('td', {}, b.name), el('td', {}, b.url),
     el('td', { class: b.healthy ? 'good' : 'bad' }, b.healthy ? 'healthy' : (b.error || 'down')),
-    el('td', {}, (b.models || []).join(', ') || '-'), el('td', {}, b.slots || '-')));
+    el('td', {}, b.slots ? b.slots + ' slots' : '-'), el('td', {}, (b.models || []).length)));
   for (const m of running.running) {
     rows.push(el('tr', { 'data-component': m.model }, el('td', {}, m.model + ' (on demand)'), el('td', {}, m.url || '-'),
       el('td', { class: m.state === 'ready' ? 'good' : 'faint' }, m.state === 'ready' ? 'healthy' : m.state),
-      el('td', {}, m.model), el('td', {}, '-')));
+      el('td', {}, m.state), el('td', {}, 1)));
   }
   fill($('components').tBodies[0], rows);
   const healthy = health.backends.every((b) => b.healthy);
@@ -169,10 +181,11 @@ async function streamLogs() {
 
 async function refresh() {
   try {
-    const [health, running, metrics] = await Promise.all([get('/health'), get('/running'), get('/metrics', true)]);
+    const [stack, running, metrics] = await Promise.all([get(state.statusAvailable ? '/api/v1/status' : '/health'),
+      get('/running'), get('/metrics', true)]);
     $('key').hidden = true;
     $('main').hidden = false;
-    renderStack(health, running);
+    if (state.statusAvailable) renderStatus(stack); else renderStack(stack, running);
     renderModels(running);
     renderTraffic(parseMetrics(metrics));
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -199,6 +212,7 @@ $('log-filter').addEventListener('input', renderLogs);
 
 // Without the key it needs, the page asks for it before reading anything.
 fetch('/ui/config.json', { cache: 'no-store' }).then((r) => r.json()).then((config) => {
+  state.statusAvailable = config.status;
   if (config.keyRequired && !state.key) {
     $('key').hidden = false;
   } else {
