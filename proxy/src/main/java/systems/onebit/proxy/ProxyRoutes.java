@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.ondemand.LoadedModel;
 import systems.onebit.orchestrator.ondemand.OnDemandModels;
+import systems.onebit.orchestrator.ondemand.RunningReport;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 
@@ -188,28 +189,8 @@ public final class ProxyRoutes {
     }
 
     /** GET /running: the models loaded on demand, the budget, and what they hold of it. */
-    private ObjectNode running() {
-        ObjectNode doc = OpenAiError.JSON.createObjectNode();
-        List<LoadedModel> loaded = models.running();
-        doc.put("budgetBytes", models.budgetBytes());
-        doc.put("usedBytes", loaded.stream().mapToLong(LoadedModel::memoryBytes).sum());
-        doc.put("loads", models.loads());
-        doc.put("evictions", models.evictions());
-        ArrayNode list = doc.putArray("running");
-        for (LoadedModel m : loaded) {
-            ObjectNode node = list.addObject();
-            node.put("model", m.alias());
-            node.put("state", m.state());
-            node.put("backend", m.container());
-            node.put("url", m.url());
-            node.put("memoryBytes", m.memoryBytes());
-            node.put("pinned", m.pinned());
-            node.put("inFlight", m.inFlight());
-            node.put("idleSeconds", m.idle().toMillis() / 1000.0);
-            node.put("loadMillis", m.loadTime().toMillis());
-            node.put("restarts", m.restarts());
-        }
-        return doc;
+    private JsonNode running() {
+        return OpenAiError.JSON.valueToTree(RunningReport.of(models).document());
     }
 
     /** POST /unload: every model, or the one named by {"model": ...} (or ?model=); answers with those unloaded. */

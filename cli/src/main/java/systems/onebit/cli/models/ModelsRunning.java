@@ -17,6 +17,7 @@ import systems.onebit.cli.CliContext;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.ExitException;
 import systems.onebit.cli.Output;
+import systems.onebit.orchestrator.ondemand.RunningReport;
 import systems.onebit.orchestrator.json.Trees;
 
 /** {@code 1bit models running}: the models the proxy has loaded on demand (its {@code GET /running}). */
@@ -42,17 +43,21 @@ public final class ModelsRunning implements Callable<Integer> {
             out.line(body.strip());
             return 0;
         }
-        JsonNode doc = parse(body);
+        RunningReport report;
+        try {
+            report = RunningReport.parse(body);
+        } catch (java.io.IOException e) {
+            throw ExitException.of(ExitCode.FAILURE, "the proxy's /running answer is not what 1bit writes: " + e.getMessage());
+        }
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("MODEL", "STATE", "MEMORY", "IN FLIGHT", "IDLE", "RESTARTS", "BACKEND", "URL"));
-        for (JsonNode m : doc.path("running")) {
-            rows.add(List.of(m.path("model").asText() + (m.path("pinned").asBoolean() ? " (pinned)" : ""),
-                    m.path("state").asText(), ModelsCommand.gib(m.path("memoryBytes").asLong()),
-                    m.path("inFlight").asText(), String.format("%.0f s", m.path("idleSeconds").asDouble()),
-                    m.path("restarts").asText(), m.path("backend").asText(), m.path("url").asText()));
+        for (RunningReport.Entry m : report.running()) {
+            rows.add(List.of(m.model() + (m.pinned() ? " (pinned)" : ""), m.state(), ModelsCommand.gib(m.memoryBytes()),
+                    Integer.toString(m.inFlight()), String.format("%.0f s", m.idleSeconds()), Integer.toString(m.restarts()),
+                    m.backend(), m.url()));
         }
         out.table(rows);
-        out.line(ModelsCommand.gib(doc.path("usedBytes").asLong()) + " of " + ModelsCommand.gib(doc.path("budgetBytes").asLong())
+        out.line(ModelsCommand.gib(report.usedBytes()) + " of " + ModelsCommand.gib(report.budgetBytes())
                 + " budget in use");
         return 0;
     }

@@ -20,6 +20,7 @@ import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
 import systems.onebit.orchestrator.lanes.GaiaLane;
 import systems.onebit.orchestrator.lanes.WebuiManifest;
+import systems.onebit.orchestrator.ondemand.RunningReport;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.probe.HttpProbe;
 import systems.onebit.orchestrator.probe.KindProbe;
@@ -166,29 +167,27 @@ public final class StatusService {
      * idle) or not. Shown, never counted: an unloaded model is not a fault.
      */
     private static List<Component> onDemand(Registry registry, HttpProbe.Result running) {
-        Map<String, com.fasterxml.jackson.databind.JsonNode> byAlias = new LinkedHashMap<>();
+        Map<String, RunningReport.Entry> byAlias = new LinkedHashMap<>();
         if (running.ok()) {
             try {
-                systems.onebit.orchestrator.json.Trees.read(systems.onebit.orchestrator.json.Trees.JSON, running.body())
-                        .path("running").forEach(m -> byAlias.put(m.path("model").asText(), m));
+                RunningReport.parse(running.body()).running().forEach(m -> byAlias.put(m.model(), m));
             } catch (IOException e) {
-                // an unreadable answer shows every model as unknown below
+                // an unreadable answer shows every model as not loaded below
             }
         }
         List<Component> rows = new ArrayList<>();
         for (var entry : registry.models()) {
-            var m = byAlias.get(entry.alias());
+            RunningReport.Entry m = byAlias.get(entry.alias());
             String pinned = entry.pinned() ? ", pinned" : "";
             if (m == null) {
                 rows.add(new Component(entry.alias(), "model", "-", (running.ok() ? "not loaded" : "unknown (proxy down)") + pinned,
                         running.ok() ? "on demand" : running.health(), -1, running.took().toMillis(), false));
             } else {
-                String state = m.path("state").asText() + ", " + String.format("%.2f GiB", m.path("memoryBytes").asLong() / (double) (1L << 30))
-                        + ", idle " + Math.round(m.path("idleSeconds").asDouble()) + " s, " + m.path("inFlight").asInt() + " in flight"
-                        + (m.path("restarts").asInt() > 0 ? ", " + m.path("restarts").asInt() + " restarts" : "") + pinned;
-                rows.add(new Component(entry.alias(), "model", m.path("url").asText("-"), state,
-                        m.path("state").asText().equals("ready") ? "healthy" : m.path("state").asText(), 1,
-                        running.took().toMillis(), false));
+                String state = m.state() + ", " + String.format("%.2f GiB", m.memoryBytes() / (double) (1L << 30))
+                        + ", idle " + Math.round(m.idleSeconds()) + " s, " + m.inFlight() + " in flight"
+                        + (m.restarts() > 0 ? ", " + m.restarts() + " restarts" : "") + pinned;
+                rows.add(new Component(entry.alias(), "model", m.url().isEmpty() ? "-" : m.url(), state,
+                        m.state().equals("ready") ? "healthy" : m.state(), 1, running.took().toMillis(), false));
             }
         }
         return rows;
