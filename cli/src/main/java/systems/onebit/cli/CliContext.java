@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -55,7 +52,8 @@ public final class CliContext implements AutoCloseable {
     private EngineLocator locator;
     private ManifestCatalog catalog;
     private boolean loggingConfigured;
-    private final Map<Class<?>, FutureTask<?>> ahead = new ConcurrentHashMap<>();
+    private final XdgPaths paths;
+    private final Prefetch prefetch = new Prefetch();
 
     public CliContext(Map<String, String> env, PrintStream out, PrintStream err) {
         this(env, System.in, out, err);
@@ -63,6 +61,7 @@ public final class CliContext implements AutoCloseable {
 
     public CliContext(Map<String, String> env, InputStream in, PrintStream out, PrintStream err) {
         this.env = Map.copyOf(env);
+        this.paths = new XdgPaths(this.env);
         this.in = in;
         this.out = out;
         this.err = err;
@@ -94,28 +93,21 @@ public final class CliContext implements AutoCloseable {
         return err;
     }
 
-    /** {@code $XDG_CONFIG_HOME/1bit}, by default {@code ~/.config/1bit}. */
+    /** 1bit's XDG directories (the commands' own paths; everything else here is wiring). */
+    public XdgPaths paths() {
+        return paths;
+    }
+
     public Path configDir() {
-        return xdg("XDG_CONFIG_HOME", ".config").resolve("1bit");
+        return paths.config();
     }
 
-    /** {@code $XDG_STATE_HOME/1bit}, by default {@code ~/.local/state/1bit}. */
     public Path stateDir() {
-        return xdg("XDG_STATE_HOME", ".local/state").resolve("1bit");
+        return paths.state();
     }
 
-    private Path xdg(String variable, String fallback) {
-        String value = env.getOrDefault(variable, "");
-        if (!value.isBlank() && Path.of(value).isAbsolute()) {
-            return Path.of(value);
-        }
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        return Path.of(home, fallback);
-    }
-
-    /** {@code $XDG_CACHE_HOME/1bit}, by default {@code ~/.cache/1bit}: only what can be rebuilt at any time. */
     public Path cacheDir() {
-        return xdg("XDG_CACHE_HOME", ".cache").resolve("1bit");
+        return paths.cache();
     }
 
     /** The registry, read through a cache of its parsed tree (see {@link CachedYaml}). */
@@ -123,34 +115,14 @@ public final class CliContext implements AutoCloseable {
         return new RegistryStore(configDir().resolve("registry.yaml"), new CachedYaml(cacheDir().resolve("registry.tree.json")));
     }
 
-    /**
-     * Starts {@code work} on a background thread for the command {@code command}, which collects it with
-     * {@link #takeAhead}: lets a read-only command's I/O overlap picocli building the command model.
-     */
+    /** Starts {@code work} for {@code command} before picocli has parsed the arguments (see {@link Prefetch}). */
     public <T> void ahead(Class<?> command, Callable<T> work) {
-        FutureTask<T> task = new FutureTask<>(work);
-        ahead.put(command, task);
-        Thread.ofPlatform().daemon().name("ahead-" + command.getSimpleName()).start(task);
+        prefetch.start(command, work);
     }
 
-    /** What {@link #ahead} started for {@code command}, once; its exception is rethrown here. */
-    @SuppressWarnings("unchecked")
+    /** What {@link #ahead} started for {@code command}, once. */
     public <T> Optional<T> takeAhead(Class<?> command) {
-        FutureTask<?> task = ahead.remove(command);
-        if (task == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of((T) task.get());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "interrupted", "");
-        }
+        return prefetch.take(command);
     }
 
     public ManifestCatalog catalog() {
@@ -201,9 +173,8 @@ public final class CliContext implements AutoCloseable {
                 new PullService.Settings(4, Duration.ofSeconds(1), dataDir().resolve("models")));
     }
 
-    /** {@code $XDG_DATA_HOME/1bit}, by default {@code ~/.local/share/1bit}. */
     public Path dataDir() {
-        return xdg("XDG_DATA_HOME", ".local/share").resolve("1bit");
+        return paths.data();
     }
 
     /** {@code up}/{@code down}: the registry's toolbox backends and the proxy. */

@@ -27,6 +27,6 @@ public final class RestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Reports.print(context, context.toolboxes().restart(names, Duration.ofSeconds(seconds)));
+        return Reports.print(context, Reports.each(names, n -> context.toolboxes().restart(n, Duration.ofSeconds(seconds))));
     }
 }

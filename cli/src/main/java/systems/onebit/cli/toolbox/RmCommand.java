@@ -25,6 +25,6 @@ public final class RmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Reports.print(context, context.toolboxes().remove(names, force));
+        return Reports.print(context, Reports.each(names, n -> context.toolboxes().remove(n, force)));
     }
 }

@@ -21,6 +21,6 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Reports.print(context, context.toolboxes().start(names));
+        return Reports.print(context, Reports.each(names, context.toolboxes()::start));
     }
 }

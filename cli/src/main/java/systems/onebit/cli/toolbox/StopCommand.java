@@ -27,6 +27,6 @@ public final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Reports.print(context, context.toolboxes().stop(names, Duration.ofSeconds(seconds)));
+        return Reports.print(context, Reports.each(names, n -> context.toolboxes().stop(n, Duration.ofSeconds(seconds))));
     }
 }

@@ -66,7 +66,7 @@ public final class ToolboxModelRunner implements ModelRunner {
                 Map.of(Labels.ON_DEMAND, model.alias())));
         try {
             Toolbox toolbox = service.get(name);
-            ready(service.start(List.of(name)).getFirst());
+            service.start(name);
             Duration left = timeout.minusNanos(System.nanoTime() - begin);
             new HttpWaitStrategy(toolbox.healthPath(), POLL, () -> exited(service, name), "`podman logs " + name + "`")
                     .waitUntilReady(toolbox.url(), left.isNegative() ? Duration.ZERO : left);
@@ -112,17 +112,10 @@ public final class ToolboxModelRunner implements ModelRunner {
             if (entry.isPresent() && toolbox.running() && HttpProbe.get(toolbox.url(), toolbox.healthPath(), Duration.ofSeconds(2)).ok()) {
                 adopted.add(new RunningModel(entry.get().alias(), toolbox.name(), toolbox.url(), Duration.ZERO));
             } else {
-                service.stop(List.of(toolbox.name()), Duration.ofSeconds(10));
-                removeQuietly(service, toolbox.name());
+                removeQuietly(service, toolbox.name());  // forced: a stop first would only wait
             }
         }
         return adopted;
-    }
-
-    private static void ready(systems.onebit.orchestrator.toolbox.ItemReport report) {
-        if (report instanceof systems.onebit.orchestrator.toolbox.ItemReport.Failed failed) {
-            throw failed.error();
-        }
     }
 
     private static Optional<String> exited(ToolboxService service, String name) {
@@ -141,7 +134,11 @@ public final class ToolboxModelRunner implements ModelRunner {
     }
 
     private static void removeQuietly(ToolboxService service, String name) {
-        service.remove(List.of(name), true);  // per-item report: a failure here leaves a labelled container adopt() cleans
+        try {
+            service.remove(name, true);
+        } catch (OrchestratorException e) {
+            // a container left behind keeps its label: the next adopt() removes it
+        }
     }
 
     private static String tail(ToolboxService service, String name) {

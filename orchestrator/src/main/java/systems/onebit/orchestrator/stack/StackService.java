@@ -18,7 +18,6 @@ import systems.onebit.orchestrator.registry.Backend;
 import systems.onebit.orchestrator.registry.BackendKind;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.toolbox.CreateRequest;
-import systems.onebit.orchestrator.toolbox.ItemReport;
 import systems.onebit.orchestrator.toolbox.ProbeReport;
 import systems.onebit.orchestrator.toolbox.Toolbox;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
@@ -133,7 +132,7 @@ public final class StackService {
                 return new StackReport.Unchanged(backend.name(), "already " + toolbox.state().id());
             }
             progress.accept(backend.name() + ": stopping");
-            return report(backend.name(), service.stop(List.of(backend.name()), Duration.ofSeconds(20)).getFirst());
+            return new StackReport.Changed(backend.name(), service.stop(backend.name(), Duration.ofSeconds(20)));
         }));
         return reports;
     }
@@ -152,8 +151,14 @@ public final class StackService {
                 return new StackReport.Unchanged(component, "none left running");
             }
             progress.accept(component + ": removing " + left + " (left by a proxy that did not stop cleanly)");
-            List<String> failed = service.remove(left, true).stream().filter(r -> r instanceof ItemReport.Failed)
-                    .map(r -> ((ItemReport.Failed) r).error().oneLine()).toList();
+            List<String> failed = new ArrayList<>();
+            for (String name : left) {
+                try {
+                    service.remove(name, true);
+                } catch (OrchestratorException e) {
+                    failed.add(name + ": " + e.oneLine());  // the others are still removed
+                }
+            }
             return failed.isEmpty() ? new StackReport.Changed(component, "removed " + String.join(", ", left))
                     : new StackReport.Failed(component, OrchestratorException.precondition("could not remove: "
                     + String.join("; ", failed), "remove them with `podman rm -f`"));
@@ -226,9 +231,9 @@ public final class StackService {
             if (!differs.isEmpty()) {
                 progress.accept(name + ": recreating (" + differs + " changed in the registry)");
                 if (toolbox.running()) {
-                    require(service.stop(List.of(name), Duration.ofSeconds(20)).getFirst());
+                    service.stop(name, Duration.ofSeconds(20));
                 }
-                require(service.remove(List.of(name), true).getFirst());
+                service.remove(name, true);
                 toolbox = null;
                 did.add("removed the old container (" + differs + " changed)");
             }
@@ -242,7 +247,7 @@ public final class StackService {
         boolean startedNow = false;
         if (toolbox == null || !toolbox.running()) {
             progress.accept(name + ": starting");
-            require(service.start(List.of(name)).getFirst());
+            service.start(name);
             startedNow = true;
             did.add("started");
         }
@@ -251,7 +256,7 @@ public final class StackService {
             probe = service.probe(name, timeout, line -> progress.accept(name + ": " + line));
         } catch (OrchestratorException e) {
             if (startedNow) {
-                service.stop(List.of(name), Duration.ofSeconds(10));
+                service.stop(name, Duration.ofSeconds(10));
                 throw new OrchestratorException(e.reason(), e.getMessage() + "; stopped it again", e.hint(), e);
             }
             throw e;
@@ -273,19 +278,6 @@ public final class StackService {
             changed.add("model");
         }
         return String.join(", ", changed);
-    }
-
-    private static void require(ItemReport report) {
-        if (report instanceof ItemReport.Failed failed) {
-            throw failed.error();
-        }
-    }
-
-    private static StackReport report(String name, ItemReport report) {
-        return switch (report) {
-            case ItemReport.Done done -> new StackReport.Changed(name, done.detail());
-            case ItemReport.Failed failed -> new StackReport.Failed(name, failed.error());
-        };
     }
 
     /** One plain line per report, as the CLI prints it when stdout is not a terminal. */

@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import systems.onebit.orchestrator.OrchestratorException;
@@ -189,53 +188,46 @@ public final class ToolboxService {
         return Toolbox.from(container);
     }
 
-    public List<ItemReport> start(List<String> names) {
-        return each(names, name -> {
-            Toolbox toolbox = get(name);
-            if (toolbox.running()) {
-                return "already running on " + toolbox.url();
-            }
-            ports.requireFree(toolbox.host(), toolbox.port());
-            engine.inspect(name).ifPresent(c -> RpcWorkers.requireReachable(RpcWorkers.addresses(
-                    List.of("--rpc", c.label(RpcWorkers.HEAD_LABEL))), Duration.ofSeconds(2)));
-            engine.start(name);
-            return "started on " + toolbox.url();
-        });
+    /** Starts the toolbox; says how it went, or throws why it cannot. */
+    public String start(String name) {
+        Toolbox toolbox = get(name);
+        if (toolbox.running()) {
+            return "already running on " + toolbox.url();
+        }
+        ports.requireFree(toolbox.host(), toolbox.port());
+        engine.inspect(name).ifPresent(c -> RpcWorkers.requireReachable(RpcWorkers.addresses(
+                List.of("--rpc", c.label(RpcWorkers.HEAD_LABEL))), Duration.ofSeconds(2)));
+        engine.start(name);
+        return "started on " + toolbox.url();
     }
 
-    public List<ItemReport> stop(List<String> names, Duration timeout) {
-        return each(names, name -> {
-            Toolbox toolbox = get(name);
-            if (!toolbox.running()) {
-                return "already stopped";
-            }
+    public String stop(String name, Duration timeout) {
+        Toolbox toolbox = get(name);
+        if (!toolbox.running()) {
+            return "already stopped";
+        }
+        engine.stop(name, timeout);
+        return "stopped";
+    }
+
+    public String restart(String name, Duration timeout) {
+        Toolbox toolbox = get(name);
+        if (toolbox.running()) {
             engine.stop(name, timeout);
-            return "stopped";
-        });
+        }
+        ports.requireFree(toolbox.host(), toolbox.port());
+        engine.start(name);
+        return "restarted on " + toolbox.url();
     }
 
-    public List<ItemReport> restart(List<String> names, Duration timeout) {
-        return each(names, name -> {
-            Toolbox toolbox = get(name);
-            if (toolbox.running()) {
-                engine.stop(name, timeout);
-            }
-            ports.requireFree(toolbox.host(), toolbox.port());
-            engine.start(name);
-            return "restarted on " + toolbox.url();
-        });
-    }
-
-    public List<ItemReport> remove(List<String> names, boolean force) {
-        return each(names, name -> {
-            Toolbox toolbox = get(name);
-            if (toolbox.running() && !force) {
-                throw OrchestratorException.conflict("toolbox '" + name + "' is running",
-                        "stop it first with `1bit toolbox stop " + name + "`, or pass --force");
-            }
-            engine.remove(name, force);
-            return "removed";
-        });
+    public String remove(String name, boolean force) {
+        Toolbox toolbox = get(name);
+        if (toolbox.running() && !force) {
+            throw OrchestratorException.conflict("toolbox '" + name + "' is running",
+                    "stop it first with `1bit toolbox stop " + name + "`, or pass --force");
+        }
+        engine.remove(name, force);
+        return "removed";
     }
 
     public void logs(String name, boolean follow, OutputStream out, OutputStream err) {
@@ -273,18 +265,6 @@ public final class ToolboxService {
                             ? "see why with `1bit toolbox logs " + toolbox.name() + "`, then " + start : start);
         }
         return toolbox;
-    }
-
-    private static List<ItemReport> each(List<String> names, Function<String, String> action) {
-        List<ItemReport> reports = new ArrayList<>();
-        for (String name : names) {
-            try {
-                reports.add(new ItemReport.Done(name, action.apply(name)));
-            } catch (OrchestratorException e) {
-                reports.add(new ItemReport.Failed(name, e));
-            }
-        }
-        return reports;
     }
 
     private static void validateName(String name) {
