@@ -8,7 +8,8 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
-const result = { consoleErrors: [], keyPrompt: null, components: [], models: [], logMillis: -1, unloaded: false };
+const result = { consoleErrors: [], keyPrompt: null, components: [], models: [], logMillis: -1, unloaded: false,
+  reloaded: false };
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
@@ -43,6 +44,16 @@ try {
   await page.waitForSelector(`#models tr[data-model="${model}"]`, { state: 'detached', timeout: 60000 });
   const running = await (await fetch(new URL('/running', url), { headers: auth })).json();
   result.unloaded = !running.running.some((m) => m.model === model);
+
+  // Where the page has the stack's status, a registered model that is not loaded can be loaded from it again.
+  const config = await (await fetch(new URL('/ui/config.json', url))).json();
+  if (config.status) {
+    const load = `#components tr[data-component="${model}"] button.load`;
+    await page.waitForSelector(load, { timeout: 10000 });
+    await page.click(load);
+    await page.waitForSelector(`#models tr[data-model="${model}"]`, { timeout: 60000 });
+    result.reloaded = true;
+  }
 } finally {
   await browser.close();
 }

@@ -148,6 +148,7 @@ class StatusPageIT {
         assertThat(seen.path("models")).extracting(JsonNode::asText).containsExactly("page-chat");
         assertThat(seen.path("logMillis").asLong()).as("the log line within a second").isBetween(0L, 1000L);
         assertThat(seen.path("unloaded").asBoolean()).isTrue();
+        assertThat(seen.path("reloaded").asBoolean()).as("loaded again from its row in the stack").isTrue();
         assertThat(Path.of("target/status-page.png")).isNotEmptyFile();
 
         // Another site's page may not change the stack; the page itself (same origin) may.
@@ -175,5 +176,6 @@ class StatusPageIT {
         assertThat(seen.path("keyPrompt").asBoolean()).as("the data stayed hidden until the key was given").isTrue();
         assertThat(seen.path("consoleErrors")).as(seen.toString()).isEmpty();
         assertThat(seen.path("models")).extracting(JsonNode::asText).containsExactly("page-chat");
+        assertThat(seen.path("reloaded").asBoolean()).as("a bare proxy's page has no status, so no load button").isFalse();
     }
 }

@@ -79,7 +79,9 @@ function renderStatus(status) {
   fill($('components').tBodies[0], status.components.map((c) => el('tr', { 'data-component': c.name },
     el('td', {}, c.name + (c.kind === 'model' ? ' (on demand)' : '')), el('td', {}, c.endpoint),
     el('td', { class: c.health === 'healthy' ? 'good' : c.counts ? 'bad' : 'faint' }, c.health),
-    el('td', {}, c.state), el('td', {}, c.models === null ? '-' : c.models))));
+    el('td', {}, c.state, ...(c.kind === 'model' && c.state.startsWith('not loaded')
+      ? [' ', el('button', { type: 'button', class: 'load', onclick: () => load(c.name) }, 'Load')] : [])),
+    el('td', {}, c.models === null ? '-' : c.models))));
   $('overall').textContent = status.state;
   $('overall').className = 'badge ' + (status.state === 'healthy' ? 'good' : 'bad');
 }
@@ -138,6 +140,15 @@ async function unload(model) {
   const r = await fetch('/unload', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
     body: JSON.stringify({ model }) });
   if (!r.ok) alert('unload failed: ' + r.status);
+  refresh();
+}
+
+// Lemonade's load, as GAIA calls it: the model's container starts and the call returns once it answers.
+async function load(model) {
+  if (!confirm('Load ' + model + '? It takes its share of the GPU memory budget (others may be unloaded for it).')) return;
+  const r = await fetch('/api/v1/load', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ model_name: model }) });
+  if (!r.ok) alert('load failed: ' + r.status);
   refresh();
 }
 
