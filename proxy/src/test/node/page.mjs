@@ -9,7 +9,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 const result = { consoleErrors: [], keyPrompt: null, components: [], models: [], logMillis: -1, unloaded: false,
-  reloaded: false };
+  reloaded: false, containerLog: false };
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
@@ -35,6 +35,14 @@ try {
     body: JSON.stringify({ model: marker, messages: [{ role: 'user', content: 'hi' }] }) });
   await page.waitForFunction((m) => document.getElementById('log').textContent.includes(m), marker, { timeout: 10000 });
   result.logMillis = Date.now() - sent;
+  // Where the page has the stack, the on-demand model's container log is there too, under its component name.
+  const config = await (await fetch(new URL('/ui/config.json', url))).json();
+  if (config.status) {
+    // A line of its own (not "(cannot read its log: …)"): llama-server's start-up lines are among the recent ones.
+    await page.waitForFunction((m) => document.getElementById('log').textContent.split('\n')
+      .some((l) => l.startsWith('model:' + m + ' | ') && !l.includes('(cannot read its log')), model, { timeout: 10000 });
+    result.containerLog = true;
+  }
   await page.fill('#log-filter', marker);
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.fill('#log-filter', '');
@@ -46,7 +54,6 @@ try {
   result.unloaded = !running.running.some((m) => m.model === model);
 
   // Where the page has the stack's status, a registered model that is not loaded can be loaded from it again.
-  const config = await (await fetch(new URL('/ui/config.json', url))).json();
   if (config.status) {
     const load = `#components tr[data-component="${model}"] button.load`;
     await page.waitForSelector(load, { timeout: 10000 });

@@ -138,7 +138,7 @@ public final class CliContext implements AutoCloseable {
         return root.isBlank() ? HostPaths.real() : new HostPaths(Path.of(root));
     }
 
-    public EngineLocator locator() {
+    public synchronized EngineLocator locator() {
         if (locator == null) {
             String only = env.getOrDefault("ONEBIT_PODMAN_SOCKET", "");
             locator = only.isBlank()
@@ -148,7 +148,8 @@ public final class CliContext implements AutoCloseable {
         return locator;
     }
 
-    public ContainerEngine engine() {
+    /** Opened once, on first use; the proxy's threads (status, logs, on-demand models) share it. */
+    public synchronized ContainerEngine engine() {
         if (engine == null) {
             configureLogging();
             engine = locator().locate();

@@ -17,7 +17,7 @@ import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.proxy.AccessLog;
 import systems.onebit.proxy.Observer;
 import systems.onebit.proxy.ProxyServer;
-import systems.onebit.proxy.StatusSource;
+import systems.onebit.proxy.StackView;
 
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Run the OpenAI-compatible union proxy in the foreground (for systemd ExecStart=).",
@@ -125,7 +125,7 @@ public final class ProxyCommand implements Callable<Integer> {
         try (AccessLog access = new AccessLog(log);
              ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models,
                      new PullJobs(context.pull()::pull, ModelCatalog.embedded()),
-                     StatusSource.of(StatusCommand.service(context), Duration.ofMillis(StatusCommand.DEFAULT_TIMEOUT_MS)))) {
+                     StackView.of(StatusCommand.service(context), Duration.ofMillis(StatusCommand.DEFAULT_TIMEOUT_MS), context.logs()))) {
             // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
             // unloaded its on-demand models, so no container is left running.
             Thread hook = new Thread(() -> {

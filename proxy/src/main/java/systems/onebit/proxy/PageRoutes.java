@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import systems.onebit.orchestrator.registry.Registry;
 
 /**
  * The status page at {@code /}: static files from the jar (no CDN, no framework), which read the proxy's own
@@ -33,13 +35,15 @@ final class PageRoutes {
 
     private final LogFeed feed;
     private final boolean keyRequired;
-    private final boolean status;
+    private final StackView stack;
+    private final Supplier<Registry> registry;
 
-    /** @param status whether {@code /api/v1/status} has the stack's state (else the page draws it from /health) */
-    PageRoutes(LogFeed feed, boolean keyRequired, boolean status) {
+    /** @param stack the status and container logs, when the proxy has them (else the page draws from /health) */
+    PageRoutes(LogFeed feed, boolean keyRequired, StackView stack, Supplier<Registry> registry) {
         this.feed = feed;
         this.keyRequired = keyRequired;
-        this.status = status;
+        this.stack = stack;
+        this.registry = registry;
     }
 
     void register(HttpRouting.Builder rules) {
@@ -57,15 +61,28 @@ final class PageRoutes {
         rules.get(CONFIG, (req, res) -> {
             res.header("Content-Type", "application/json");
             res.header("Cache-Control", "no-cache");
-            res.send(("{\"keyRequired\":" + keyRequired + ",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8));
+            res.send(("{\"keyRequired\":" + keyRequired + ",\"status\":" + stack.available() + "}").getBytes(StandardCharsets.UTF_8));
         });
         rules.get("/api/v1/logs/stream", this::stream);
     }
 
-    /** The access log as Server-Sent Events: the recent lines, then each new one, until the client leaves. */
+    /**
+     * The access log as Server-Sent Events (event {@code access}): the recent lines, then each new one, until the
+     * client leaves; beside it the containers' logs (event {@code component}, "NAME | line") where the proxy has them.
+     */
     private void stream(ServerRequest req, ServerResponse res) {
         List<String> backlog = new ArrayList<>();
         BlockingQueue<String> lines = feed.watch(backlog);
+        // One queue for both: the access lines as they are, the containers' marked so (a tab never starts a line).
+        Thread containers = Thread.ofVirtual().start(() -> {
+            try {
+                stack.followLogs(registry, line -> lines.offer("\t" + line));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                lines.offer("\tproxy | (cannot follow the containers' logs: " + e.getMessage() + ")");
+            }
+        });
         res.header("Content-Type", "text/event-stream");
         res.header("Cache-Control", "no-cache");
         try (OutputStream out = res.outputStream()) {
@@ -88,12 +105,15 @@ final class PageRoutes {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            containers.interrupt();
             feed.unwatch(lines);
         }
     }
 
     private static void event(OutputStream out, String line) throws IOException {
-        out.write(("event: access\ndata: " + line.replace("\n", " ") + "\n\n").getBytes(StandardCharsets.UTF_8));
+        boolean component = line.startsWith("\t");
+        String data = (component ? line.substring(1) : line).replace("\n", " ").replace("\r", " ");
+        out.write(("event: " + (component ? "component" : "access") + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] resource(String name) {

@@ -56,10 +56,10 @@ public final class ProxyRoutes {
     private final OnDemandModels models;
     private final Forwarder forwarder;
     private final LemonadeRoutes lemonade;
-    private final StatusSource status;
+    private final StackView status;
 
     ProxyRoutes(Backends backends, Supplier<Registry> registry, ProxyServer.Settings settings,
-                Observer observer, OnDemandModels models, Forwarder forwarder, StatusSource status, LemonadeRoutes lemonade) {
+                Observer observer, OnDemandModels models, Forwarder forwarder, StackView status, LemonadeRoutes lemonade) {
         this.status = status;
         this.view = backends;
         this.backends = backends::snapshot;
@@ -75,10 +75,10 @@ public final class ProxyRoutes {
         rules.addFilter(new ConnectionCloseFilter());
         rules.addFilter(new AccessFilter(settings.apiKey(), settings.corsOrigins()));
         rules.addFilter(new CrossSiteGuard(settings.corsOrigins()));
-        new PageRoutes(observer.feed(), !settings.apiKey().isEmpty(), status.available()).register(rules);
+        new PageRoutes(observer.feed(), !settings.apiKey().isEmpty(), status, registry).register(rules);
         read(rules, "/health", req -> json(200, health()));
         // The stack as `1bit status --json` reports it (schema in docs/status.md): the page's stack table.
-        read(rules, "/api/v1/status", req -> status.collect(registry).map(r -> json(200, OpenAiError.JSON.valueToTree(r.document())))
+        read(rules, "/api/v1/status", req -> status.status(registry).map(r -> json(200, OpenAiError.JSON.valueToTree(r.document())))
                 .orElseGet(() -> json(404, OpenAiError.JSON.valueToTree(java.util.Map.of("error", java.util.Map.of("message",
                         "this proxy was started without 1bit's CLI, so it has no status of the stack",
                         "type", "not_found_error", "code", "status_unavailable"))))));

@@ -127,12 +127,12 @@ public final class ProxyServer implements AutoCloseable {
     /** As above, downloading models asked for by Lemonade-style {@code POST /api/v1/pull} through {@code pulls}. */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models,
                                     PullJobs pulls) {
-        return start(registry, settings, observer, models, pulls, StatusSource.none());
+        return start(registry, settings, observer, models, pulls, StackView.none());
     }
 
     /** As above, answering {@code GET /api/v1/status} from {@code status}. */
     public static ProxyServer start(RegistryWatch registry, Settings settings, Observer observer, OnDemandModels models,
-                                    PullJobs pulls, StatusSource status) {
+                                    PullJobs pulls, StackView status) {
         UpstreamClient upstream = upstream(settings);
         ConcurrencyGate gate = new ConcurrencyGate(settings.maxConcurrent(), settings.queueLimit());
         BackendKeys keys = new BackendKeys(registry::current, settings.environment());
@@ -168,7 +168,7 @@ public final class ProxyServer implements AutoCloseable {
     /** The routes over {@code backends}; tests register them on Helidon's test server. */
     static ProxyRoutes routes(Backends backends, Supplier<Registry> registry, Settings settings,
                               Observer observer, OnDemandModels models, ConcurrencyGate gate, UpstreamClient upstream,
-                              BackendKeys keys, PullJobs pulls, StatusSource status) {
+                              BackendKeys keys, PullJobs pulls, StackView status) {
         Relay relay = new Relay(observer, settings.idleTimeout(), settings.reasoningAsContent());
         Forwarder forwarder = new Forwarder(backends, registry, gate, upstream, relay, models, settings.downWait(), keys);
         return new ProxyRoutes(backends, registry, settings, observer, models, forwarder, status,

@@ -25,6 +25,7 @@ import systems.onebit.orchestrator.engine.PodmanEngine;
 import systems.onebit.orchestrator.host.HostPaths;
 import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.lanes.Refused;
+import systems.onebit.orchestrator.logs.LogService;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
@@ -90,9 +91,10 @@ class StatusPageIT {
         ModelScheduler scheduler = new ModelScheduler(registry::models, ModelScheduler.estimator(settings),
                 new ToolboxModelRunner(() -> toolboxes), settings);
         Map<String, String> env = Map.of("HOME", dir.toString(), "PATH", dir.toString());
-        StatusSource status = !withStatus ? StatusSource.none() : StatusSource.of(new StatusService(new StatusService.Sources(env,
+        StackView status = !withStatus ? StackView.none() : StackView.of(new StatusService(new StatusService.Sources(env,
                 dir.resolve("config"), Map::of, ContainerListing.of(engine), () -> new LocalApps(env, new HostPaths(dir)),
-                r -> new Refused("gaia", OrchestratorException.precondition("not installed", "")))), Duration.ofSeconds(1));
+                r -> new Refused("gaia", OrchestratorException.precondition("not installed", "")))), Duration.ofSeconds(1),
+                new LogService(() -> engine, dir, unit -> java.util.Optional.empty()));
         ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
                 .withPort(port).withAccess(key, List.of()), new Observer(line -> { }), scheduler, PullJobs.none(), status);
         open.add(proxy);
@@ -149,6 +151,7 @@ class StatusPageIT {
         assertThat(seen.path("logMillis").asLong()).as("the log line within a second").isBetween(0L, 1000L);
         assertThat(seen.path("unloaded").asBoolean()).isTrue();
         assertThat(seen.path("reloaded").asBoolean()).as("loaded again from its row in the stack").isTrue();
+        assertThat(seen.path("containerLog").asBoolean()).as("the on-demand llama-server's own log on the page").isTrue();
         assertThat(Path.of("target/status-page.png")).isNotEmptyFile();
 
         // Another site's page may not change the stack; the page itself (same origin) may.

@@ -176,8 +176,10 @@ async function streamLogs() {
       while ((cut = buffer.indexOf('\n\n')) >= 0) {
         const event = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
+        // "access": the proxy's own access log; "component": a container's line, already "NAME | line".
+        const kind = (event.split('\n').find((l) => l.startsWith('event: ')) || 'event: access').slice(7);
         for (const line of event.split('\n')) {
-          if (line.startsWith('data: ')) state.logs.push('proxy | ' + line.slice(6));
+          if (line.startsWith('data: ')) state.logs.push((kind === 'component' ? '' : 'proxy | ') + line.slice(6));
         }
       }
       if (state.logs.length > 500) state.logs.splice(0, state.logs.length - 500);
