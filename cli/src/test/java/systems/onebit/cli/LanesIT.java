@@ -138,6 +138,9 @@ class LanesIT {
         // /proc has the whole command line (ProcessHandle cuts a long one).
         String flm = new String(Files.readAllBytes(Path.of("/proc/" + pid("npu") + "/cmdline"))).replace('\0', ' ');
         assertThat(flm).contains("serve llama3.2:1b --host 127.0.0.1 --port " + flmPort + " --ctx-len 4096");
+        Cli.Result gaiaLog = cli.run("gaia", "logs", "-n", "20");
+        assertThat(gaiaLog.code()).as(gaiaLog.toString()).isZero();
+        assertThat(gaiaLog.out()).contains("GAIA stand-in Agent UI on http://127.0.0.1:" + gaiaPort);
 
         // Open WebUI: the proxy's URL and key in its container, read by the program in it.
         String env = podman("inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", WebuiContainer.CONTAINER);
