@@ -9,7 +9,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 const result = { consoleErrors: [], keyPrompt: null, components: [], models: [], logMillis: -1, unloaded: false,
-  reloaded: false, containerLog: false };
+  reloaded: false, containerLog: false, restarted: '' };
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
@@ -60,6 +60,13 @@ try {
     await page.click(load);
     await page.waitForSelector(`#models tr[data-model="${model}"]`, { timeout: 60000 });
     result.reloaded = true;
+
+    // A toolbox backend's row has Restart: confirmed, the page says how it went.
+    const restart = '#components button.restart';
+    await page.waitForSelector(restart, { timeout: 10000 });
+    await page.click(restart);
+    await page.waitForFunction(() => document.getElementById('action').textContent !== '', null, { timeout: 60000 });
+    result.restarted = await page.textContent('#action');
   }
 } finally {
   await browser.close();

@@ -125,7 +125,8 @@ public final class ProxyCommand implements Callable<Integer> {
         try (AccessLog access = new AccessLog(log);
              ProxyServer proxy = ProxyServer.start(watch, settings, new Observer(access), models,
                      new PullJobs(context.pull()::pull, ModelCatalog.embedded()),
-                     StackView.of(StatusCommand.service(context), Duration.ofMillis(StatusCommand.DEFAULT_TIMEOUT_MS), context.logs()))) {
+                     StackView.of(StatusCommand.service(context), Duration.ofMillis(StatusCommand.DEFAULT_TIMEOUT_MS), context.logs(),
+                             context::toolboxes))) {
             // On SIGTERM the JVM halts once its hooks return: this one waits (bounded) until the proxy has closed and
             // unloaded its on-demand models, so no container is left running.
             Thread hook = new Thread(() -> {

@@ -19,7 +19,7 @@ final class CrossSiteGuard implements Filter {
 
     private static final List<String> CONTROL = List.of("/unload", "/v1/unload", "/api/v1/load", "/api/v0/load",
             "/api/v1/unload", "/api/v0/unload", "/api/v1/pull", "/api/v0/pull", "/api/v1/downloads/control",
-            "/api/v0/downloads/control", "/api/v1/params", "/api/v0/params");
+            "/api/v0/downloads/control", "/api/v1/params", "/api/v0/params", PageRoutes.RESTART);
 
     private final List<String> origins;
 

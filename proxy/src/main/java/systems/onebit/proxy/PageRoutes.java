@@ -1,5 +1,6 @@
 package systems.onebit.proxy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.registry.Registry;
 
 /**
@@ -32,6 +34,9 @@ final class PageRoutes {
 
     /** Whether the page must ask for the key before it reads anything (asking costs a 401 in the browser's console). */
     static final String CONFIG = "/ui/config.json";
+
+    /** POST {"name": "TOOLBOX"}: the page's Restart action on a toolbox backend (Podman stop, then start). */
+    static final String RESTART = "/api/v1/toolbox/restart";
 
     private final LogFeed feed;
     private final boolean keyRequired;
@@ -64,6 +69,32 @@ final class PageRoutes {
             res.send(("{\"keyRequired\":" + keyRequired + ",\"status\":" + stack.available() + "}").getBytes(StandardCharsets.UTF_8));
         });
         rules.get("/api/v1/logs/stream", this::stream);
+        rules.post(RESTART, this::restart);
+    }
+
+    private void restart(ServerRequest req, ServerResponse res) {
+        try {
+            String name = LemonadeRoutes.body(req).path("name").asText("");
+            if (name.isEmpty()) {
+                OpenAiError.invalid(400, "restart needs {\"name\": \"TOOLBOX\"} (a toolbox from `1bit toolbox list`)",
+                        "missing_name").send(res);
+                return;
+            }
+            String done = stack.restartToolbox(name);
+            ObjectNode doc = OpenAiError.JSON.createObjectNode();
+            doc.put("status", "success");
+            doc.put("message", name + ": " + done);
+            OpenAiError.sendJson(res, 200, doc);
+        } catch (RequestBody.Refused e) {
+            e.error().send(res);
+        } catch (OrchestratorException e) {
+            int status = switch (e.reason()) {
+                case NOT_FOUND -> 404;
+                case CONFLICT, PRECONDITION -> 409;
+                default -> 503;
+            };
+            OpenAiError.server(status, e.oneLine(), "restart_failed").send(res);
+        }
     }
 
     /**

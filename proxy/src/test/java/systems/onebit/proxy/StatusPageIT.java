@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,6 +41,7 @@ import systems.onebit.orchestrator.testing.LlamaServer;
 import systems.onebit.orchestrator.testing.PodmanTestService;
 import systems.onebit.orchestrator.testing.TestImages;
 import systems.onebit.orchestrator.testing.TinyGguf;
+import systems.onebit.orchestrator.toolbox.CreateRequest;
 import systems.onebit.orchestrator.toolbox.ToolboxService;
 
 /**
@@ -57,6 +59,8 @@ class StatusPageIT {
     Path dir;
 
     private final List<AutoCloseable> open = new ArrayList<>();
+    private final String toolbox = "statuspage-" + ProcessHandle.current().pid();
+    private ToolboxService toolboxes;
 
     @AfterEach
     void close() throws Exception {
@@ -77,14 +81,18 @@ class StatusPageIT {
         LlamaServer fixed = LlamaServer.start(new TinyGguf().seed(42).write(dir.resolve("fixed.gguf")), "fixed-model", dir);
         open.add(fixed);
         PodmanEngine engine = PodmanEngine.connect(PodmanTestService.socket(), Duration.ofSeconds(10));
-        ToolboxService toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests), engine, HostPaths.real(),
+        toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests), engine, HostPaths.real(),
                 ProcessLimits.read(HostPaths.real()));
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();  // the registry's port is where the status finds the proxy
         }
-        Registry registry = new Registry("127.0.0.1", port, "fixed",
-                List.of(new Backend("fixed", BackendKind.OPENAI, fixed.url(), "", List.of(), List.of(), 100, true)),
+        List<Backend> backends = new ArrayList<>(List.of(new Backend("fixed", BackendKind.OPENAI, fixed.url(), "", List.of(),
+                List.of(), 100, true)));
+        if (withStatus) {
+            backends.add(toolbox());  // a toolbox backend, which the page can restart
+        }
+        Registry registry = new Registry("127.0.0.1", port, "fixed", backends,
                 Map.of(), List.of(new ModelEntry("page-chat", onDemand, 256, "cpu", 1, false)));
         ModelScheduler.Settings settings = ModelScheduler.Settings.defaults(8L << 30)
                 .withTimes(Duration.ofMinutes(5), Duration.ofSeconds(90), Duration.ofSeconds(20), Duration.ofMillis(300));
@@ -94,11 +102,38 @@ class StatusPageIT {
         StackView status = !withStatus ? StackView.none() : StackView.of(new StatusService(new StatusService.Sources(env,
                 dir.resolve("config"), Map::of, ContainerListing.of(engine), () -> new LocalApps(env, new HostPaths(dir)),
                 r -> new Refused("gaia", OrchestratorException.precondition("not installed", "")))), Duration.ofSeconds(1),
-                new LogService(() -> engine, dir, unit -> java.util.Optional.empty()));
+                new LogService(() -> engine, dir, unit -> java.util.Optional.empty()), () -> toolboxes);
         ProxyServer proxy = ProxyServer.start(RegistryWatch.fixed(registry), ProxyServer.Settings.defaults(registry)
                 .withPort(port).withAccess(key, List.of()), new Observer(line -> { }), scheduler, PullJobs.none(), status);
         open.add(proxy);
         return proxy;
+    }
+
+    /** A real toolbox container (llama-server on the test image), started and answering, removed after the test. */
+    private Backend toolbox() throws Exception {
+        Path model = new TinyGguf().seed(43).write(Files.createDirectories(dir.resolve("box")).resolve("box-chat.gguf"));
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        toolboxes.create(new CreateRequest(toolbox, "cpu", model, port, List.of(), false));
+        open.add(() -> toolboxes.remove(toolbox, true));
+        toolboxes.start(toolbox);
+        toolboxes.probe(toolbox, Duration.ofSeconds(60));  // throws unless it answers
+        return new Backend(toolbox, BackendKind.TOOLBOX, URI.create("http://127.0.0.1:" + port), "cpu", List.of(), List.of(),
+                100, true);
+    }
+
+    /** The toolbox's log (it keeps every run's lines). */
+    private String log() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        toolboxes.logs(toolbox, false, out, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** How many times the toolbox's llama-server has started. */
+    private static long starts(String log) {
+        return log.lines().filter(l -> l.contains("llama_server: listening on")).count();
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
@@ -152,6 +187,10 @@ class StatusPageIT {
         assertThat(seen.path("unloaded").asBoolean()).isTrue();
         assertThat(seen.path("reloaded").asBoolean()).as("loaded again from its row in the stack").isTrue();
         assertThat(seen.path("containerLog").asBoolean()).as("the on-demand llama-server's own log on the page").isTrue();
+        // Restart on the toolbox's row (confirmed): Podman stopped and started it, its llama-server began again.
+        assertThat(seen.path("restarted").asText()).startsWith(toolbox + ": restarted on http://127.0.0.1:");
+        String log = log();
+        assertThat(starts(log)).as(log).isEqualTo(2);
         assertThat(Path.of("target/status-page.png")).isNotEmptyFile();
 
         // Another site's page may not change the stack; the page itself (same origin) may.
@@ -161,6 +200,15 @@ class StatusPageIT {
             assertThat(refused.statusCode()).as(header[0]).isEqualTo(403);
             assertThat(refused.body()).contains("cross_site_refused");
         }
+        HttpResponse<String> crossSiteRestart = send(HttpRequest.newBuilder(base.resolve("/api/v1/toolbox/restart"))
+                .header("Sec-Fetch-Site", "cross-site").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + toolbox + "\"}")));
+        assertThat(crossSiteRestart.statusCode()).isEqualTo(403);
+        HttpResponse<String> notOurs = send(HttpRequest.newBuilder(base.resolve("/api/v1/toolbox/restart"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"no-such-box\"}")));
+        assertThat(notOurs.statusCode()).isEqualTo(404);
+        assertThat(notOurs.body()).contains("no-such-box", "restart_failed");
+        assertThat(starts(log())).as("refused restarts touched nothing").isEqualTo(2);
         HttpResponse<String> sameSite = send(HttpRequest.newBuilder(base.resolve("/unload"))
                 .header("Origin", "http://127.0.0.1:" + proxy.port()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"page-chat\"}")));

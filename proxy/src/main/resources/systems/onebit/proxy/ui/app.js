@@ -79,11 +79,21 @@ function renderStatus(status) {
   fill($('components').tBodies[0], status.components.map((c) => el('tr', { 'data-component': c.name },
     el('td', {}, c.name + (c.kind === 'model' ? ' (on demand)' : '')), el('td', {}, c.endpoint),
     el('td', { class: c.health === 'healthy' ? 'good' : c.counts ? 'bad' : 'faint' }, c.health),
-    el('td', {}, c.state, ...(c.kind === 'model' && c.state.startsWith('not loaded')
-      ? [' ', el('button', { type: 'button', class: 'load', onclick: () => load(c.name) }, 'Load')] : [])),
+    el('td', {}, c.state, ...actions(c)),
     el('td', {}, c.models === null ? '-' : c.models))));
   $('overall').textContent = status.state;
   $('overall').className = 'badge ' + (status.state === 'healthy' ? 'good' : 'bad');
+}
+
+// A component's buttons: Load for an on-demand model that is not loaded, Restart for a toolbox container.
+function actions(c) {
+  if (c.kind === 'model' && c.state.startsWith('not loaded')) {
+    return [' ', el('button', { type: 'button', class: 'load', onclick: () => load(c.name) }, 'Load')];
+  }
+  if (c.kind === 'toolbox') {
+    return [' ', el('button', { type: 'button', class: 'restart', onclick: () => restart(c.name) }, 'Restart')];
+  }
+  return [];
 }
 
 function renderStack(health, running) {
@@ -149,6 +159,16 @@ async function load(model) {
   const r = await fetch('/api/v1/load', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
     body: JSON.stringify({ model_name: model }) });
   if (!r.ok) alert('load failed: ' + r.status);
+  refresh();
+}
+
+// Podman stops the toolbox's container and starts it again; its llama-server loads the model anew.
+async function restart(name) {
+  if (!confirm('Restart ' + name + '? Requests it is answering now fail; it is back once its model has loaded.')) return;
+  const r = await fetch('/api/v1/toolbox/restart', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ name }) });
+  const answer = await r.json().catch(() => ({}));
+  $('action').textContent = r.ok ? answer.message : 'restart failed: ' + ((answer.error || {}).message || r.status);
   refresh();
 }
 
