@@ -132,6 +132,14 @@ for r in $(seq "$rounds"); do
       done
     done
   done
+  # Time to first token on its own: many single short streams (2 tokens) of the 384 x 12 model, the targets
+  # interleaved, each paired with direct's next to it; the cells above have 6 samples of a 1-stream TTFT a target,
+  # too few beside the backend's own spread (several ms between slots with and without the prompt cached).
+  for _ in $(seq "${TTFT_SUBS:-15}"); do
+    for t in $order; do
+      printf 'ttft\t%s\t%s\n' "$t" "$(python3 bench/stream_client.py "${url2[$t]}" mid 1 2)" >>"$raw"
+    done
+  done
 done
 
 mkdir -p bench/results

@@ -2,7 +2,8 @@
 differences are paired: taken within each round (whose targets ran back to back, so a slow spell of this shared
 machine falls on all of them) and then the median over the rounds; a streaming cell that runs several sub-runs a
 round pairs each target's sub-run with direct's sub-run of the same index. Raw lines (tab-separated):
-wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, and stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS empty for direct).
+wrk CONNECTIONS TARGET RPS P50 P99 CPU_TICKS REQUESTS, stream MODEL STREAMS TARGET CLIENT_JSON CPU_TICKS TOKENS (CPU_TICKS
+empty for direct), and ttft TARGET CLIENT_JSON (one short stream).
 usage: proxy_report.py RAW.tsv ROUNDS CLOCK_TICKS_PER_SECOND"""
 import json
 import statistics
@@ -26,10 +27,12 @@ def cpu_us(ticks, count):
     return float(ticks) / hz * 1e6 / float(count) if ticks and float(count) > 0 else None
 
 
-wrk, stream = defaultdict(list), defaultdict(list)
+wrk, stream, ttft = defaultdict(list), defaultdict(list), defaultdict(list)
 for line in open(raw):
     f = line.rstrip("\n").split("\t")
-    if f[0] == "wrk":
+    if f[0] == "ttft":
+        ttft[f[1]].append(json.loads(f[2])["ttft_ms"])
+    elif f[0] == "wrk":
         wrk[(int(f[1]), f[2])].append((float(f[3]), ms(f[4]), ms(f[5]), cpu_us(f[6], f[7])))
     else:
         client = json.loads(f[4])
@@ -80,3 +83,16 @@ for model, title in (("tiny", "the tiny model (thousands of tokens/s)"),
             relay = paired(rows, stream[(model, s, "direct")], 3, lambda a, b: a / b)
             print(f"| {t} | {s} | {len(rows)} | {med(x[0] for x in rows):.1f} | {tps:.0f} | {ratio:.3f} | {relay:.4f} | "
                   f"{'' if cpu is None else f'{cpu:.0f}'} |")
+
+if ttft:
+    print()
+    print("Time to first token alone: single 2-token streams of the 384 x 12 model, the targets interleaved; "
+          "the difference is paired with direct's stream next to it, then the median:")
+    print()
+    print("| target | streams | time to first token ms, median | p90 ms | − direct ms, median of pairs |")
+    print("|---|---|---|---|---|")
+    for t in ("direct", "1bit", "nginx"):
+        values = ttft[t]
+        diff = med(a - b for a, b in zip(values, ttft["direct"]))
+        p90 = statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
+        print(f"| {t} | {len(values)} | {med(values):.2f} | {p90:.2f} | {diff:+.2f} |")
