@@ -142,6 +142,27 @@ void check_shape(Format f, long M, long K, int batch, bool raw, Variant v = {}) 
             ref::dequantize_row_f16(f, w.data() + r * rb, expect.data() + r * K, K);
         }
         t.check(std::memcmp(h.data(), expect.data(), expect.size() * 2) == 0, what + ": dequantization to f16 is bit-exact");
+
+        // f32: the same values unrounded (a ternary code times d is exact in f32; in f16 unless 2d overflows).
+        DeviceBuffer<float> df(M * K);
+        gpu::dequantize_f32(f, dw, df.ptr, M, K);
+        DeviceBuffer<uint16_t> db(M * K);
+        gpu::dequantize_bf16(f, dw, db.ptr, M, K);
+        GPU_CHECK(gpuDeviceSynchronize());
+        const auto f32 = df.download();
+        const auto b16 = db.download();
+        long f32_bad = 0, bf16_bad = 0;
+        for (size_t i = 0; i < expect.size(); i++) {
+            const float want = half_to_float(expect[i]), got = f32[i];
+            const bool ok = std::isnan(want) ? std::isnan(got)
+                          : std::isinf(want) ? (std::isinf(got) || std::fabs(got) >= 65504.0f) : got == want;
+            f32_bad += !ok;
+            uint32_t bits;
+            std::memcpy(&bits, &got, 4);
+            bf16_bad += b16[i] != (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+        }
+        t.check(f32_bad == 0, what + ": dequantization to f32 equals the f16 values (" + std::to_string(f32_bad) + " differ)");
+        t.check(bf16_bad == 0, what + ": dequantization to bf16 rounds the f32 values to nearest even (" + std::to_string(bf16_bad) + " differ)");
     }
 }
 

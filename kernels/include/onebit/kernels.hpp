@@ -46,7 +46,9 @@ struct StagedPlan {
 };
 std::optional<StagedPlan> staged_plan(Format f, long M, long K, int max_blocks = 0);
 
-// w (M rows) -> f16 values in natural order.
+// w (M rows) -> f16, bf16 (bits) or f32 values in natural order (llama.cpp's larger batches: dequantize, then GEMM).
 void dequantize_f16(Format f, const uint8_t* w, uint16_t* out, long M, long K, void* stream = nullptr);
+void dequantize_bf16(Format f, const uint8_t* w, uint16_t* out, long M, long K, void* stream = nullptr);
+void dequantize_f32(Format f, const uint8_t* w, float* out, long M, long K, void* stream = nullptr);
 
 }  // namespace onebit::gpu
