@@ -8,6 +8,7 @@
 // bench/f16_baseline.py measures the f16 baseline (torch, cuBLAS) on the same shapes; bench/run_h100.sh runs both
 // and writes the table.
 //   bench_gemv [repeats [format M K]]     (one case, any M and K: for a profiler, or shapes beyond the table)
+//   bench_gemv repeats stream            (the STREAM line only: llama.cpp/run_h200.sh's bandwidth limit)
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
     std::printf("DEVICE %s L2=%dMB\n", prop.name, prop.l2CacheSize >> 20);
 
     std::printf("STREAM %.1f\n", stream);
+    if (argc == 3 && std::string(argv[2]) == "stream") {
+        return 0;
+    }
     // The LLM shapes, or the one shape of the filter (which may be any M and K).
     std::vector<std::array<long, 2>> shapes = {{2560, 2560}, {6912, 2560}, {2560, 6912}, {4096, 4096},
                                                {14336, 4096}, {4096, 14336}, {128256, 4096}};

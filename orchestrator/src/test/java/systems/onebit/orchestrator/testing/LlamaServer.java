@@ -30,7 +30,7 @@ public final class LlamaServer implements AutoCloseable {
     public static Path binary() {
         String configured = System.getenv().getOrDefault("ONEBIT_LLAMA_SERVER", "");
         Path path = configured.isBlank()
-                ? Path.of("/var/cache/onebit/llama-cpp-node-llama-cpp-3.21.1-rpc/llama-server") : Path.of(configured);
+                ? Path.of("/var/cache/onebit/llama-cpp-node-llama-cpp-3.21.1-ternary/bin/llama-server") : Path.of(configured);
         if (!Files.isExecutable(path)) {
             throw new IllegalStateException("llama-server is missing at " + path
                     + ": build it with .ci/build-llama-server.sh (CI does) or set ONEBIT_LLAMA_SERVER");

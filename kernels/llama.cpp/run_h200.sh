@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Issue 23's GPU run, on a lent NVIDIA H200 (the device tool; nothing can be fetched there, so the llama.cpp bundle
+# travels with the working tree: LLAMA_BUNDLE, carried). One step per call, each within a call's 10 minutes, the
+# work folder kept between calls while the machine stays warm:
+#   build     build.sh cuda (llama-server, llama-bench, llama-perplexity, test-backend-ops; sm_90) and the kernels'
+#             make_ternary_gguf and bench_gemv (STREAM: the card's streaming bandwidth)
+#   ops       test-backend-ops -o MUL_MAT on CUDA0 against the CPU: every TQ2_0 and TQ1_0 case must pass
+#   8b | 70b  the test models of that size (make_ternary_gguf: TQ2_0, TQ1_0, and the same weights as Q4_0, Q8_0,
+#             F16 where they fit), llama-perplexity --kl-divergence of TQ2_0 and TQ1_0 on the GPU against the CPU
+#             backend's logits on the same text, llama-bench -p 512 -n 128 of every variant, and TQ2_0 with the
+#             backend declining it (GGML_CUDA_NO_TERNARY=1: mainline's CPU fallback); each model deleted after use
+# Usage: kernels/llama.cpp/run_h200.sh build|ops|8b|70b OUT   (OUT: results, e.g. $OUT of the device tool)
+# Env: WORK (default /tmp/onebit-h200), LLAMA_BUNDLE (default shared/gitRelease.bundle), MODELS (default
+# $WORK/models; 70b Q8_0 needs 75 GB: /dev/shm if the disk is smaller).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+step=${1:?usage: run_h200.sh build|ops|8b|70b OUT}
+out=$(mkdir -p "${2:?usage: run_h200.sh build|ops|8b|70b OUT}" && cd "$2" && pwd)
+work=${WORK:-/tmp/onebit-h200}
+models=${MODELS:-$work/models}
+bin=$work/bin
+mkdir -p "$work" "$models"
+export PATH=/usr/local/cuda/bin:$PATH
+log() { echo "[$(date +%T)] $*" | tee -a "$out/run.log" >&2; }
+
+case $step in
+  build)
+    LLAMA_BUNDLE=${LLAMA_BUNDLE:-$(cd "$here/../.." && pwd)/shared/gitRelease.bundle} bash "$here/build.sh" cuda "$work" \
+      >/dev/null 2> >(tail -n 40 > "$out/build.log")
+    cmake -S "$here/.." -B "$work/kernels" -DCMAKE_BUILD_TYPE=Release -DONEBIT_GPU=CUDA -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+    cmake --build "$work/kernels" --target make_ternary_gguf bench_gemv -j "$(nproc)" >/dev/null
+    "$work/kernels/bench_gemv" 20 stream | awk '/^STREAM/ {print $2}' > "$work/stream-gbs"
+    log "built; streaming bandwidth $(cat "$work/stream-gbs") GB/s"
+    ;;
+  ops)
+    # The op test's own comparison (NMSE against the CPU backend) for every MUL_MAT case; ours are the TQ ones.
+    "$bin/test-backend-ops" test -o MUL_MAT -b CUDA0 > "$out/test-backend-ops.txt" 2>&1 || true
+    total=$(grep -cE 'MUL_MAT\(type_a=tq[12]_0' "$out/test-backend-ops.txt" || true)
+    passed=$(grep -E 'MUL_MAT\(type_a=tq[12]_0' "$out/test-backend-ops.txt" | grep -c 'OK' || true)
+    log "test-backend-ops MUL_MAT: $passed of $total TQ2_0/TQ1_0 cases passed"
+    [ "$total" -gt 0 ] && [ "$passed" -eq "$total" ]
+    ;;
+  8b | 70b)
+    size=$step
+    stream=$(cat "$work/stream-gbs")
+    text=$work/text.txt
+    # The same text for every model: made-up words of the models' vocabulary (their tokenizer splits it alike).
+    [ -f "$text" ] || python3 -c "
+import random; r = random.Random(7); w = 'abcdefghijklmnopqrstuvwxyz'
+print(' '.join(''.join(r.choice(w) for _ in range(r.randint(1, 3))) for _ in range(40000)))" > "$text"
+    types="tq2_0 tq1_0 q4_0 q8_0 f16"
+    [ "$size" = 70b ] && types="tq2_0 tq1_0 q4_0 q8_0"  # F16 70B (140 GB) does not fit the card
+    results=$out/bench-$size.jsonl
+    : > "$results"
+    for type in $types; do
+      model=$models/$size-$type.gguf
+      "$work/kernels/make_ternary_gguf" --size "$size" --type "$type" --out "$model" | tee -a "$out/run.log"
+      if [ "$type" = tq2_0 ] || [ "$type" = tq1_0 ]; then
+        # KL divergence: the CPU backend's logits (-ngl 0, the backend declining) are the base.
+        GGML_CUDA_NO_TERNARY=1 "$bin/llama-perplexity" -m "$model" -f "$text" -c 256 --chunks 8 -ngl 0 \
+          --kl-divergence-base "$work/base-$size-$type.bin" > "$out/kl-base-$size-$type.txt" 2>&1
+        "$bin/llama-perplexity" -m "$model" -f "$text" -c 256 --chunks 8 -ngl 99 --kl-divergence-base \
+          "$work/base-$size-$type.bin" --kl-divergence > "$out/kl-$size-$type.txt" 2>&1
+        log "$size $type KL: $(grep -E 'Mean +KLD|Same top p' "$out/kl-$size-$type.txt" | tr -s ' ' | tr '\n' ' ')"
+        rm -f "$work/base-$size-$type.bin"
+      fi
+      "$bin/llama-bench" -m "$model" -p 512 -n 128 -ngl 99 -r 3 -o jsonl | sed "s/^/{\"variant\":\"$type\",\"gpu\":true,\"row\":/; s/\$/}/" >> "$results"
+      if [ "$type" = tq2_0 ]; then
+        GGML_CUDA_NO_TERNARY=1 "$bin/llama-bench" -m "$model" -p 512 -n 128 -ngl 99 -r 1 -o jsonl \
+          | sed "s/^/{\"variant\":\"tq2_0 mainline (CPU fallback)\",\"gpu\":false,\"row\":/; s/\$/}/" >> "$results"
+      fi
+      rm -f "$model"
+    done
+    python3 "$here/bench_table.py" "$results" "$stream" "$size" | tee "$out/bench-$size.md"
+    ;;
+  *)
+    echo "run_h200.sh: step '$step' is not build, ops, 8b or 70b" >&2
+    exit 2
+    ;;
+esac
