@@ -183,6 +183,7 @@ function _complete_1bit() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox enter" ];    then _picocli_1bit_toolbox; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox exec" ];    then _picocli_1bit_toolbox; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox probe" ];    then _picocli_1bit_toolbox; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} toolbox build" ];    then _picocli_1bit_toolbox; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends list" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends ls" ];    then _picocli_1bit_backends; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} backends add" ];    then _picocli_1bit_backends; return $?; fi
@@ -245,69 +246,71 @@ function _complete_1bit() {
   local cmds26=(toolbox enter)
   local cmds27=(toolbox exec)
   local cmds28=(toolbox probe)
-  local cmds29=(backends list)
-  local cmds30=(backends ls)
-  local cmds31=(backends add)
-  local cmds32=(backends rm)
-  local cmds33=(backends enable)
-  local cmds34=(backends disable)
-  local cmds35=(backends key)
-  local cmds36=(cluster status)
-  local cmds37=(export quadlet)
-  local cmds38=(export kube)
-  local cmds39=(models add)
-  local cmds40=(models list)
-  local cmds41=(models ls)
-  local cmds42=(models rm)
-  local cmds43=(models fit)
-  local cmds44=(models inspect)
-  local cmds45=(models running)
-  local cmds46=(models unload)
-  local cmds47=(models catalog)
-  local cmds48=(npu up)
-  local cmds49=(npu down)
-  local cmds50=(npu status)
-  local cmds51=(webui status)
-  local cmds52=(webui up)
-  local cmds53=(webui down)
-  local cmds54=(webui logs)
-  local cmds55=(webui open)
-  local cmds56=(gaia status)
-  local cmds57=(gaia up)
-  local cmds58=(gaia down)
-  local cmds59=(gaia logs)
+  local cmds29=(toolbox build)
+  local cmds30=(backends list)
+  local cmds31=(backends ls)
+  local cmds32=(backends add)
+  local cmds33=(backends rm)
+  local cmds34=(backends enable)
+  local cmds35=(backends disable)
+  local cmds36=(backends key)
+  local cmds37=(cluster status)
+  local cmds38=(export quadlet)
+  local cmds39=(export kube)
+  local cmds40=(models add)
+  local cmds41=(models list)
+  local cmds42=(models ls)
+  local cmds43=(models rm)
+  local cmds44=(models fit)
+  local cmds45=(models inspect)
+  local cmds46=(models running)
+  local cmds47=(models unload)
+  local cmds48=(models catalog)
+  local cmds49=(npu up)
+  local cmds50=(npu down)
+  local cmds51=(npu status)
+  local cmds52=(webui status)
+  local cmds53=(webui up)
+  local cmds54=(webui down)
+  local cmds55=(webui logs)
+  local cmds56=(webui open)
+  local cmds57=(gaia status)
+  local cmds58=(gaia up)
+  local cmds59=(gaia down)
+  local cmds60=(gaia logs)
 
-  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
-  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_1bit_gaia_down; return $?; fi
-  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_1bit_gaia_up; return $?; fi
-  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_1bit_gaia_status; return $?; fi
-  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_1bit_webui_open; return $?; fi
-  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_1bit_webui_logs; return $?; fi
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_webui_down; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_webui_up; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_webui_status; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_npu_status; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_npu_down; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_npu_up; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_models_catalog; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_models_unload; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_models_running; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_models_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_models_fit; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_ls; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_models_add; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_export_kube; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_export_quadlet; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_cluster_status; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_backends_key; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_backends_disable; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_backends_enable; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_rm; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_add; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_ls; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_1bit_gaia_logs; return $?; fi
+  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_1bit_gaia_down; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_1bit_gaia_up; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_1bit_gaia_status; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_1bit_webui_open; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_1bit_webui_logs; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_1bit_webui_down; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_1bit_webui_up; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_1bit_webui_status; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_1bit_npu_status; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_1bit_npu_down; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_1bit_npu_up; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_1bit_models_catalog; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_1bit_models_unload; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_1bit_models_running; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_1bit_models_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_1bit_models_fit; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_1bit_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_1bit_models_ls; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_1bit_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_1bit_models_add; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_1bit_export_kube; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_1bit_export_quadlet; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_1bit_cluster_status; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_1bit_backends_key; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_1bit_backends_disable; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_1bit_backends_enable; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_1bit_backends_rm; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_1bit_backends_add; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_1bit_backends_ls; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_1bit_backends_list; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_1bit_toolbox_build; return $?; fi
   if CompWordsContainsArray "${cmds28[@]}"; then _picocli_1bit_toolbox_probe; return $?; fi
   if CompWordsContainsArray "${cmds27[@]}"; then _picocli_1bit_toolbox_exec; return $?; fi
   if CompWordsContainsArray "${cmds26[@]}"; then _picocli_1bit_toolbox_enter; return $?; fi
@@ -365,7 +368,7 @@ function _picocli_1bit_toolbox() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="flavors create list ls start stop restart rm logs enter exec probe"
+  local commands="flavors create list ls start stop restart rm logs enter exec probe build"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -588,7 +591,7 @@ function _picocli_1bit_bench() {
   local commands=""
   local flag_opts="'--endpoint' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--streams' '--flavor' '-p' '-n' '--timeout'"
-  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
+  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "rocm-7.14-ternary" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -648,7 +651,7 @@ function _picocli_1bit_pull() {
   local commands=""
   local flag_opts="'--no-register' '--json' '-h' '--help' '-V' '--version'"
   local arg_opts="'--alias' '--ctx' '--flavor' '--connections'"
-  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
+  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "rocm-7.14-ternary" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -852,7 +855,7 @@ function _picocli_1bit_toolbox_create() {
   local commands=""
   local flag_opts="'--rpc-worker' '-h' '--help' '-V' '--version'"
   local arg_opts="'--flavor' '--model' '--port' '--pull' '--rpc-host' '--rpc-port'"
-  local FLAVOR_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
+  local FLAVOR_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "rocm-7.14-ternary" "cpu") # --flavor values
   local WHEN_option_args=("missing" "never") # --pull values
 
   type compopt &>/dev/null && compopt +o default
@@ -1158,6 +1161,30 @@ function _picocli_1bit_toolbox_probe() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `build` subcommand.
+function _picocli_1bit_toolbox_build() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+  local FLAVOR_pos_param_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "rocm-7.14-ternary" "cpu") # 0-0 values
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "build" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      positionals=$( compReplyArray "${FLAVOR_pos_param_args[@]}" )
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `list` subcommand.
 function _picocli_1bit_backends_list() {
   # Get completion data
@@ -1443,7 +1470,7 @@ function _picocli_1bit_models_add() {
   local commands=""
   local flag_opts="'--pin' '-h' '--help' '-V' '--version'"
   local arg_opts="'--alias' '--ctx' '--parallel' '--flavor' '--rpc' '--ttl'"
-  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "cpu") # --flavor values
+  local F_option_args=("vulkan-radv" "rocm-7.14" "vulkan-amdvlk" "rocm-6.4.4" "therock-nightly" "rocm-7.2.2" "rocm-7.14-ternary" "cpu") # --flavor values
 
   type compopt &>/dev/null && compopt +o default
 

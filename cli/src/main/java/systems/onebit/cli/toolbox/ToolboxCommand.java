@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         description = "Create, start, stop, inspect and remove llama.cpp toolbox backends (Podman containers).",
         subcommands = {FlavorsCommand.class, CreateCommand.class, ListCommand.class, StartCommand.class,
                 StopCommand.class, RestartCommand.class, RmCommand.class, LogsCommand.class, EnterCommand.class,
-                ExecCommand.class, ProbeCommand.class})
+                ExecCommand.class, ProbeCommand.class, BuildCommand.class})
 public final class ToolboxCommand {
 }

@@ -1,10 +1,12 @@
 package systems.onebit.orchestrator.engine;
 
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The port to a container engine. Every method may throw {@code OrchestratorException} with reason
@@ -21,7 +23,14 @@ public interface ContainerEngine extends AutoCloseable {
     /**
      * Pulls {@code image}, reporting progress lines; throws {@code PRECONDITION} when it cannot be fetched.
      */
-    void pull(String image, java.util.function.Consumer<String> progress);
+    void pull(String image, Consumer<String> progress);
+
+    /**
+     * Builds an image from {@code containerfile} (a file in {@code context}, the folder sent to the engine as the
+     * build context) and tags it {@code tag}, reporting the build's output lines; throws {@code PRECONDITION} when a
+     * step fails (the message carries the step's error).
+     */
+    void build(Path context, String containerfile, String tag, Consumer<String> progress);
 
     ContainerInfo create(ContainerSpec spec);
 

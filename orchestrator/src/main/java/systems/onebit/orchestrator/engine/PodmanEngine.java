@@ -10,6 +10,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.Frame;
@@ -25,10 +26,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.OrchestratorException.Reason;
@@ -161,6 +164,42 @@ public final class PodmanEngine implements ContainerEngine {
         if (!error.isEmpty() || !imageExists(image)) {
             throw OrchestratorException.precondition("cannot pull image " + image + " ("
                     + (error.isEmpty() ? "the image is still missing afterwards" : firstLine(error.toString())) + ")", fix);
+        }
+    }
+
+    @Override
+    public void build(Path context, String containerfile, String tag, java.util.function.Consumer<String> progress) {
+        String fix = "read the build's output above, then fix the Containerfile or what it fetches";
+        if (!java.nio.file.Files.isRegularFile(context.resolve(containerfile))) {
+            throw OrchestratorException.precondition("building " + tag + " failed (no " + containerfile + " in "
+                    + context + ")", fix);
+        }
+        StringBuilder error = new StringBuilder();
+        call(() -> {
+            try {
+                client.buildImageCmd().withBaseDirectory(context.toFile()).withDockerfile(context.resolve(containerfile).toFile())
+                        .withTags(Set.of(tag)).exec(new ResultCallback.Adapter<BuildResponseItem>() {
+                            @Override
+                            public void onNext(BuildResponseItem item) {
+                                if (item.isErrorIndicated()) {
+                                    error.append(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                                            ? item.getErrorDetail().getMessage() : item.getError());
+                                } else if (item.getStream() != null && !item.getStream().isBlank()) {
+                                    item.getStream().lines().filter(l -> !l.isBlank()).forEach(progress);
+                                }
+                            }
+                        }).awaitCompletion();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw OrchestratorException.precondition("building " + tag + " was interrupted", "run the command again");
+            } catch (DockerException e) {
+                throw OrchestratorException.precondition("building " + tag + " failed (" + firstLine(e.getMessage()) + ")", fix);
+            }
+            return null;
+        });
+        if (!error.isEmpty() || !imageExists(tag)) {
+            throw OrchestratorException.precondition("building " + tag + " failed ("
+                    + (error.isEmpty() ? "no image was tagged" : firstLine(error.toString())) + ")", fix);
         }
     }
 

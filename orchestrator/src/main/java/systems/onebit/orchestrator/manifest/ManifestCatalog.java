@@ -31,12 +31,13 @@ public final class ManifestCatalog {
 
     /** The flavors shipped inside the jar; a test checks this list against the toolbox-manifests/ directory. */
     public static final List<String> EMBEDDED = List.of("vulkan-radv", "rocm-7.14", "vulkan-amdvlk", "rocm-6.4.4",
-            "therock-nightly", "rocm-7.2.2", "cpu");
+            "therock-nightly", "rocm-7.2.2", "rocm-7.14-ternary", "cpu");
     private static final String RESOURCE_DIR = "/systems/onebit/toolbox-manifests/";
 
     private static final Pattern FLAVOR = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Set<String> FIELDS = Set.of("flavor", "summary", "image", "devices", "groups", "securityOpt",
-            "ulimits", "environment", "command", "defaults", "healthPath", "modelsPath", "modelMount");
+            "ulimits", "environment", "command", "defaults", "healthPath", "modelsPath", "modelMount", "build");
+    private static final Pattern CONTAINERFILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}\\.Containerfile");
     private static final Set<String> ULIMITS = Set.of("memlock", "nofile", "nproc", "stack", "core");
     private static final Pattern ULIMIT_VALUE = Pattern.compile("unlimited|\\d+(:\\d+)?");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -170,9 +171,47 @@ public final class ManifestCatalog {
         if (!modelMount.startsWith("/")) {
             throw bad(source, "modelMount", "'" + modelMount + "' must be an absolute path", "use /models");
         }
+        String build = obj.has("build") ? text(obj, source, "build", true) : "";
+        if (!build.isEmpty()) {
+            if (!CONTAINERFILE.matcher(build).matches()) {
+                throw bad(source, "build", "'" + build + "' is not a Containerfile's name",
+                        "name a file beside the manifest, e.g. build: " + flavor + ".Containerfile");
+            }
+            if (!image.startsWith("localhost/")) {
+                throw bad(source, "image", "'" + image + "' is a registry name, but the flavor is built here",
+                        "name the image localhost/..., e.g. localhost/1bit/" + flavor + ":latest, so nothing pulls it");
+            }
+        }
         return new ToolboxManifest(flavor, obj.has("summary") ? text(obj, source, "summary", false) : "",
                 image, devices, list(obj, source, "groups"), list(obj, source, "securityOpt"), ulimits,
-                map(obj, source, "environment"), command, host, port, healthPath, modelsPath, modelMount, source);
+                map(obj, source, "environment"), command, host, port, healthPath, modelsPath, modelMount, build, source);
+    }
+
+    /**
+     * The text of a built flavor's Containerfile: shipped beside an embedded manifest, or the file beside a user's
+     * manifest.
+     */
+    public static String containerfile(ToolboxManifest manifest) {
+        String name = manifest.containerfile().orElseThrow(() -> OrchestratorException.invalid("flavor '"
+                + manifest.flavor() + "' is pulled (" + manifest.image() + "), not built", "create a toolbox with it; "
+                + "`1bit toolbox create` pulls the image"));
+        if (manifest.source().startsWith("embedded:")) {
+            try (InputStream in = ManifestCatalog.class.getResourceAsStream(RESOURCE_DIR + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("embedded Containerfile missing from the build: " + name);
+                }
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read embedded Containerfile " + name, e);
+            }
+        }
+        Path file = Path.of(manifest.source()).resolveSibling(name);
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw OrchestratorException.configInvalid(manifest.source() + ": field 'build' names " + file
+                    + ", which cannot be read (" + e.getMessage() + ")", "put the Containerfile beside the manifest");
+        }
     }
 
     private static OrchestratorException bad(String source, String field, String problem, String fix) {

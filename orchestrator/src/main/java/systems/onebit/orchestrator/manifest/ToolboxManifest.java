@@ -2,6 +2,7 @@ package systems.onebit.orchestrator.manifest;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One toolbox flavor: the image, the host devices and groups it needs, and the backend command it runs.
@@ -24,6 +25,7 @@ public record ToolboxManifest(
         String healthPath,
         String modelsPath,
         String modelMount,
+        String build,
         String source) {
 
     public ToolboxManifest {
@@ -33,6 +35,14 @@ public record ToolboxManifest(
         ulimits = Map.copyOf(ulimits);
         environment = Map.copyOf(environment);
         command = List.copyOf(command);
+    }
+
+    /**
+     * The Containerfile that builds this flavor's image on the user's machine (`1bit toolbox build`), for a flavor
+     * that is built, not pulled; empty for the others.
+     */
+    public Optional<String> containerfile() {
+        return build.isEmpty() ? Optional.empty() : Optional.of(build);
     }
 
     /** True when the flavor passes the GPU through (the cpu flavor does not). */

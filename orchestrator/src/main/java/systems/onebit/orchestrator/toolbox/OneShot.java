@@ -41,6 +41,7 @@ public final class OneShot {
     public Result run(ToolboxManifest manifest, Path model, String program, List<String> args, Duration timeout,
                       java.util.function.Consumer<String> progress) throws InterruptedException {
         if (!engine.imageExists(manifest.image())) {
+            FlavorBuilds.requireBuilt(manifest);
             engine.pull(manifest.image(), line -> progress.accept("pulling " + manifest.image() + ": " + line));
         }
         String server = manifest.commandFor("127.0.0.1", 0, "").getFirst();

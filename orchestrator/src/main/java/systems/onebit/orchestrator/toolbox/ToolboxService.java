@@ -95,6 +95,7 @@ public final class ToolboxService {
         ports.requireFree(manifest.defaultHost(), port);
         RpcWorkers.requireReachable(RpcWorkers.addresses(request.extraArgs()), Duration.ofSeconds(2));
         if (!engine.imageExists(manifest.image())) {
+            FlavorBuilds.requireBuilt(manifest);
             if (!request.pull()) {
                 throw OrchestratorException.precondition("image " + manifest.image() + " (flavor " + manifest.flavor()
                         + ") is not on this host", "pull it with `podman pull " + manifest.image() + "`, or drop --pull=never");
@@ -147,6 +148,7 @@ public final class ToolboxService {
         });
         ports.requireFree(address, port);
         if (!engine.imageExists(manifest.image())) {
+            FlavorBuilds.requireBuilt(manifest);
             if (!pull) {
                 throw OrchestratorException.precondition("image " + manifest.image() + " is not on this host",
                         "pull it with `podman pull " + manifest.image() + "`");

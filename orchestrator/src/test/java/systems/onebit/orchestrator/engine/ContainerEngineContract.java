@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.OrchestratorException.Reason;
 
@@ -144,6 +147,33 @@ public abstract class ContainerEngineContract {
                     assertThat(e.reason()).isEqualTo(Reason.PRECONDITION);
                     assertThat(e.getMessage()).startsWith("cannot pull image localhost/onebit-test/absent:");
                 });
+    }
+
+    @Test
+    void buildsAnImageFromAContainerfileAndItsContext(@TempDir Path context) throws Exception {
+        Files.writeString(context.resolve("greeting.txt"), "hello from the context\n");
+        Files.writeString(context.resolve("Test.Containerfile"), "FROM " + image() + "\nCOPY greeting.txt /greeting.txt\n");
+        String tag = "localhost/onebit-test/built:" + prefix.substring(9, 17);
+        List<String> progress = new java.util.ArrayList<>();
+        engine().build(context, "Test.Containerfile", tag, progress::add);
+        assertThat(engine().imageExists(tag)).isTrue();
+        assertThat(progress).isNotEmpty();
+        ContainerInfo built = engine().create(new ContainerSpec(name("built"), tag, List.of("sleep", "600"), Map.of(),
+                Map.of(), List.of(), List.of(), List.of(), List.of(), List.of(), true));
+        created.add(name("built"));
+        assertThat(built.image()).contains("onebit-test/built");
+    }
+
+    @Test
+    void aBuildStepThatFailsIsAPrecondition(@TempDir Path context) throws Exception {
+        Files.writeString(context.resolve("Containerfile"), "FROM " + image() + "\nCOPY missing.txt /missing.txt\n");
+        String tag = "localhost/onebit-test/unbuilt:" + prefix.substring(9, 17);
+        assertThatThrownBy(() -> engine().build(context, "Containerfile", tag, line -> { }))
+                .isInstanceOfSatisfying(OrchestratorException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.PRECONDITION);
+                    assertThat(e.getMessage()).startsWith("building " + tag + " failed (").contains("missing.txt");
+                });
+        assertThat(engine().imageExists(tag)).isFalse();
     }
 
     @Test

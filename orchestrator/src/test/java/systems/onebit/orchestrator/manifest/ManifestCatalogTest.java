@@ -19,7 +19,7 @@ class ManifestCatalogTest {
     @Test
     void embeddedListMatchesTheToolboxManifestsDirectory() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("../toolbox-manifests"))) {
-            assertThat(files.map(p -> p.getFileName().toString().replace(".yaml", "")))
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).map(n -> n.replace(".yaml", "")))
                     .containsExactlyInAnyOrderElementsOf(ManifestCatalog.EMBEDDED);
         }
     }
@@ -29,7 +29,9 @@ class ManifestCatalogTest {
         ManifestCatalog catalog = ManifestCatalog.load(userDir);
         assertThat(catalog.all()).extracting(ToolboxManifest::flavor)
                 .containsExactly("vulkan-radv", "rocm-7.14", "vulkan-amdvlk", "rocm-6.4.4", "therock-nightly", "rocm-7.2.2",
-                        "cpu");
+                        "rocm-7.14-ternary", "cpu");
+        assertThat(catalog.get("rocm-7.14-ternary").containerfile()).contains("rocm-7.14-ternary.Containerfile");
+        assertThat(catalog.get("rocm-7.14").containerfile()).as("pulled, not built").isEmpty();
         ToolboxManifest rocm = catalog.get("rocm-7.14");
         assertThat(rocm.image()).isEqualTo("docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14");
         assertThat(rocm.summary()).startsWith("Recommended ROCm");

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,9 +34,10 @@ public final class InMemoryEngine implements ContainerEngine {
     private final Set<String> images;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
-    /** @param images the images this engine "has"; every other one cannot be pulled */
+    /** @param images the images this engine "has"; every other one cannot be pulled (a build adds one) */
     public InMemoryEngine(Set<String> images) {
-        this.images = Set.copyOf(images);
+        this.images = ConcurrentHashMap.newKeySet();
+        this.images.addAll(images);
     }
 
     private static final class Container {
@@ -78,6 +81,40 @@ public final class InMemoryEngine implements ContainerEngine {
             throw OrchestratorException.precondition("cannot pull image " + image + ": no registry in memory",
                     "use one of " + images);
         }
+    }
+
+    /**
+     * Checks what a build can check without running anything: the Containerfile is in the context, its base image is
+     * here, every COPY/ADD source is in the context. RUN steps are not run (this stand-in runs no image).
+     */
+    @Override
+    public void build(Path context, String containerfile, String tag, Consumer<String> progress) {
+        List<String> steps;
+        try {
+            steps = Files.readAllLines(context.resolve(containerfile)).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw OrchestratorException.precondition("building " + tag + " failed (no " + containerfile + " in the context)",
+                    "read the build's output above, then fix the Containerfile or what it fetches");
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            String[] words = steps.get(i).split("\\s+");
+            progress.accept("STEP " + (i + 1) + "/" + steps.size() + ": " + steps.get(i));
+            String instruction = words[0].toUpperCase(java.util.Locale.ROOT);
+            if (instruction.equals("FROM") && !images.contains(words[1])) {
+                throw OrchestratorException.precondition("building " + tag + " failed (base image " + words[1]
+                        + " is not here)", "read the build's output above, then fix the Containerfile or what it fetches");
+            }
+            if ((instruction.equals("COPY") || instruction.equals("ADD")) && !words[1].startsWith("--")) {
+                for (int w = 1; w < words.length - 1; w++) {
+                    if (!Files.exists(context.resolve(words[w]))) {
+                        throw OrchestratorException.precondition("building " + tag + " failed (COPY: " + words[w]
+                                + " is not in the build context)", "read the build's output above, then fix the Containerfile or what it fetches");
+                    }
+                }
+            }
+        }
+        images.add(tag);
     }
 
     @Override
