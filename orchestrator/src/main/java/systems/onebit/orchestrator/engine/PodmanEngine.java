@@ -128,10 +128,8 @@ public final class PodmanEngine implements ContainerEngine {
         String repository = colon > slash ? image.substring(0, colon) : image;
         String tag = colon > slash ? image.substring(colon + 1) : "latest";
         String fix = "check the network and the image name, or pull it yourself with `podman pull " + image + "`";
-        // Podman's error items carry no status, which docker-java's PullImageResultCallback cannot handle.
-        StringBuilder error = new StringBuilder();
-        call(() -> {
-            try {
+        imageOperation(image, "cannot pull image " + image, "the image is still missing afterwards", fix, error ->
+                // Podman's error items carry no status, which docker-java's PullImageResultCallback cannot handle.
                 client.pullImageCmd(repository).withTag(tag).exec(new ResultCallback.Adapter<PullResponseItem>() {
                     private String last = "";
 
@@ -152,19 +150,7 @@ public final class PodmanEngine implements ContainerEngine {
                             progress.accept(status);
                         }
                     }
-                }).awaitCompletion();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw OrchestratorException.precondition("pulling " + image + " was interrupted", "run the command again");
-            } catch (DockerException e) {
-                throw OrchestratorException.precondition("cannot pull image " + image + " (" + firstLine(e.getMessage()) + ")", fix);
-            }
-            return null;
-        });
-        if (!error.isEmpty() || !imageExists(image)) {
-            throw OrchestratorException.precondition("cannot pull image " + image + " ("
-                    + (error.isEmpty() ? "the image is still missing afterwards" : firstLine(error.toString())) + ")", fix);
-        }
+                }).awaitCompletion());
     }
 
     @Override
@@ -174,32 +160,43 @@ public final class PodmanEngine implements ContainerEngine {
             throw OrchestratorException.precondition("building " + tag + " failed (no " + containerfile + " in "
                     + context + ")", fix);
         }
+        imageOperation(tag, "building " + tag + " failed", "no image was tagged", fix, error -> client.buildImageCmd()
+                .withBaseDirectory(context.toFile()).withDockerfile(context.resolve(containerfile).toFile())
+                .withTags(Set.of(tag)).exec(new ResultCallback.Adapter<BuildResponseItem>() {
+                    @Override
+                    public void onNext(BuildResponseItem item) {
+                        if (item.isErrorIndicated()) {
+                            error.append(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                                    ? item.getErrorDetail().getMessage() : item.getError());
+                        } else if (item.getStream() != null && !item.getStream().isBlank()) {
+                            item.getStream().lines().filter(l -> !l.isBlank()).forEach(progress);
+                        }
+                    }
+                }).awaitCompletion());
+    }
+
+    /** A streamed image operation (pull, build), given where to put the error its stream reports. */
+    private interface Streamed {
+        void run(StringBuilder error) throws InterruptedException;
+    }
+
+    /** Runs {@code operation} to its end; it failed when it reported an error or {@code image} is not there after it. */
+    private void imageOperation(String image, String failed, String missing, String fix, Streamed operation) {
         StringBuilder error = new StringBuilder();
         call(() -> {
             try {
-                client.buildImageCmd().withBaseDirectory(context.toFile()).withDockerfile(context.resolve(containerfile).toFile())
-                        .withTags(Set.of(tag)).exec(new ResultCallback.Adapter<BuildResponseItem>() {
-                            @Override
-                            public void onNext(BuildResponseItem item) {
-                                if (item.isErrorIndicated()) {
-                                    error.append(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                                            ? item.getErrorDetail().getMessage() : item.getError());
-                                } else if (item.getStream() != null && !item.getStream().isBlank()) {
-                                    item.getStream().lines().filter(l -> !l.isBlank()).forEach(progress);
-                                }
-                            }
-                        }).awaitCompletion();
+                operation.run(error);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw OrchestratorException.precondition("building " + tag + " was interrupted", "run the command again");
+                throw OrchestratorException.precondition(failed + " (interrupted)", "run the command again");
             } catch (DockerException e) {
-                throw OrchestratorException.precondition("building " + tag + " failed (" + firstLine(e.getMessage()) + ")", fix);
+                throw OrchestratorException.precondition(failed + " (" + firstLine(e.getMessage()) + ")", fix);
             }
             return null;
         });
-        if (!error.isEmpty() || !imageExists(tag)) {
-            throw OrchestratorException.precondition("building " + tag + " failed ("
-                    + (error.isEmpty() ? "no image was tagged" : firstLine(error.toString())) + ")", fix);
+        if (!error.isEmpty() || !imageExists(image)) {
+            throw OrchestratorException.precondition(failed + " (" + (error.isEmpty() ? missing : firstLine(error.toString()))
+                    + ")", fix);
         }
     }
 
