@@ -32,15 +32,15 @@ final class BackendKeys {
 
     /** The {@code Authorization} value for {@code backend}; empty for one that needs no key (or is not registered). */
     Optional<String> authorization(String backend) throws Missing {
-        Optional<String> variable = registry.get().backends().stream().filter(b -> b.name().equals(backend))
-                .map(Backend::apiKeyEnv).filter(v -> !v.isEmpty()).findFirst();
-        if (variable.isEmpty()) {
-            return Optional.empty();
+        for (Backend b : registry.get().backends()) {  // a loop, not a stream: this runs for every request
+            if (b.name().equals(backend) && !b.apiKeyEnv().isEmpty()) {
+                String key = environment.getOrDefault(b.apiKeyEnv(), "");
+                if (key.isBlank()) {
+                    throw new Missing(backend, b.apiKeyEnv());
+                }
+                return Optional.of("Bearer " + key);
+            }
         }
-        String key = environment.getOrDefault(variable.get(), "");
-        if (key.isBlank()) {
-            throw new Missing(backend, variable.get());
-        }
-        return Optional.of("Bearer " + key);
+        return Optional.empty();
     }
 }

@@ -297,7 +297,7 @@ final class BackendMonitor implements Backends, AutoCloseable {
                 list.add(new LiveBackend(b.name(), b.url(), b.kind(), b.priority(), h.models, h.up, h.slots, h.context));
             }
         }
-        snapshot.set(List.copyOf(list));
+        snapshot.set(Router.ordered(List.copyOf(list)));  // in routing order, so requests need not sort it
         synchronized (changes) {
             changes.notifyAll();
         }

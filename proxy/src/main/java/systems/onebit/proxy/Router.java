@@ -37,10 +37,16 @@ public final class Router {
         }
     }
 
+    private static final Comparator<LiveBackend> ORDER = Comparator.comparingInt(LiveBackend::priority)
+            .thenComparing(LiveBackend::name);
+
     public static List<LiveBackend> ordered(List<LiveBackend> backends) {
-        return backends.stream()
-                .sorted(Comparator.comparingInt(LiveBackend::priority).thenComparing(LiveBackend::name))
-                .toList();
+        for (int i = 1; i < backends.size(); i++) {
+            if (ORDER.compare(backends.get(i - 1), backends.get(i)) > 0) {
+                return backends.stream().sorted(ORDER).toList();
+            }
+        }
+        return backends;  // the monitor's snapshot is kept in this order: no copy per request
     }
 
     /** The union of the healthy backends' models, in routing order, each id once. */

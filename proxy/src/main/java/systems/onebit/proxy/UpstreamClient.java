@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 
 /**
  * The proxy's HTTP/1.1 client to its backends, with a pool of kept-alive connections per backend address.
@@ -135,12 +135,15 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     private void release(String key, UpstreamConnection connection) {
-        Deque<UpstreamConnection> connections = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
-        if (closed || connections.size() >= settings.maxIdle()) {
-            connection.close();
-            return;
+        Deque<UpstreamConnection> connections = idle.get(key);
+        if (connections == null) {
+            // Bounded, with a size kept (a ConcurrentLinkedDeque counts its nodes on every size()).
+            connections = idle.computeIfAbsent(key, k -> new LinkedBlockingDeque<>(settings.maxIdle()));
         }
-        connections.offerFirst(connection);  // most recently used first: the warmest connection goes out next
+        // Most recently used first: the warmest connection goes out next; a full pool closes the extra one.
+        if (closed || !connections.offerFirst(connection)) {
+            connection.close();
+        }
     }
 
     private static byte[] head(Request request, String hostPort) {

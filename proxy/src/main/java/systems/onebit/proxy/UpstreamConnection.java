@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +18,11 @@ import java.util.function.Consumer;
 
 /**
  * One HTTP/1.1 connection to a backend: writes a request in one go, reads the status line and headers, and decodes
- * the body (sized, chunked, or up to the close). Blocking I/O on the caller's thread; the socket's read timeout is
- * the first-byte timeout until the headers arrive, then the idle timeout for each read of the body.
+ * the body (sized, chunked, or up to the close). Blocking I/O on the caller's thread; each read has a deadline
+ * ({@link ReadDeadlines}): the first-byte timeout until the headers arrive, then the idle timeout for each read of the
+ * body. A read past it fails with {@link SocketTimeoutException} and the connection is closed.
  */
-final class UpstreamConnection {
+final class UpstreamConnection implements ReadDeadlines.Armed {
 
     private static final int MAX_LINE = 64 * 1024;
 
@@ -34,6 +36,9 @@ final class UpstreamConnection {
     private boolean answered;
     private long idleSince;
     private boolean streamed;
+    private long readTimeoutNanos = Long.MAX_VALUE;
+    private volatile long deadline = Long.MAX_VALUE;
+    private volatile boolean expired;
 
     private UpstreamConnection(SocketChannel channel) throws IOException {
         this.channel = channel;
@@ -87,7 +92,7 @@ final class UpstreamConnection {
 
     void send(byte[] head, byte[] body, Duration firstByteTimeout) throws IOException {
         answered = false;
-        socket.setSoTimeout((int) Math.max(1, firstByteTimeout.toMillis()));
+        readTimeoutNanos = firstByteTimeout.toNanos();
         if (body.length > 0 && body.length <= 64 * 1024) {
             byte[] both = new byte[head.length + body.length];
             System.arraycopy(head, 0, both, 0, head.length);
@@ -140,7 +145,7 @@ final class UpstreamConnection {
 
     /** The body of {@code head} as a stream; {@code done} gets this connection back when it may be reused. */
     InputStream body(Head head, Duration idleTimeout, Consumer<UpstreamConnection> done) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, idleTimeout.toMillis()));
+        readTimeoutNanos = idleTimeout.toNanos();
         String transfer = head.headers().getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT);
         if (head.bodiless()) {
             return new Body(0, false, head.keepAlive(), done);
@@ -168,8 +173,39 @@ final class UpstreamConnection {
         }
     }
 
+    @Override
+    public long deadline() {
+        return deadline;
+    }
+
+    @Override
+    public void expire() {
+        expired = true;
+        close();  // the blocked read fails now
+    }
+
+    /** A read of the socket that fails with SocketTimeoutException once the current read timeout has passed. */
+    private int timedRead(byte[] target, int off, int len) throws IOException {
+        if (expired) {
+            throw new SocketTimeoutException("no data from the backend within " + readTimeoutNanos / 1_000_000 + " ms");
+        }
+        deadline = System.nanoTime() + Math.min(readTimeoutNanos, Long.MAX_VALUE / 4);
+        ReadDeadlines.SHARED.arm(this);
+        try {
+            return in.read(target, off, len);
+        } catch (IOException e) {
+            if (expired) {
+                throw new SocketTimeoutException("no data from the backend within " + readTimeoutNanos / 1_000_000 + " ms");
+            }
+            throw e;
+        } finally {
+            ReadDeadlines.SHARED.disarm(this);
+            deadline = Long.MAX_VALUE;
+        }
+    }
+
     private int fill() throws IOException {
-        int n = in.read(buffer, 0, buffer.length);
+        int n = timedRead(buffer, 0, buffer.length);
         if (n > 0) {
             pos = 0;
             limit = n;
@@ -209,7 +245,7 @@ final class UpstreamConnection {
     private int readSome(byte[] target, int off, int len) throws IOException {
         if (pos == limit) {
             if (len >= buffer.length) {
-                int n = in.read(target, off, len);
+                int n = timedRead(target, off, len);
                 answered |= n > 0;
                 return n;
             }
