@@ -145,6 +145,8 @@ done
 mkdir -p bench/results
 out=bench/results/proxy.md
 {
+  echo "# Proxy beside nginx and direct, real llama-server backends ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
+  echo
   python3 bench/proxy_report.py "$raw" "$rounds" "$(getconf CLK_TCK)"
   echo
   echo "1bit proxy resident memory after the load: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
