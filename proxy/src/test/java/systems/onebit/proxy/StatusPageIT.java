@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,10 +86,7 @@ class StatusPageIT {
         PodmanEngine engine = PodmanEngine.connect(PodmanTestService.socket(), Duration.ofSeconds(10));
         toolboxes = new ToolboxService(() -> ManifestCatalog.load(manifests), engine, HostPaths.real(),
                 ProcessLimits.read(HostPaths.real()));
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();  // the registry's port is where the status finds the proxy
-        }
+        int port = freePort();  // the registry's port is where the status finds the proxy
         List<Backend> backends = new ArrayList<>(List.of(new Backend("fixed", BackendKind.OPENAI, fixed.url(), "", List.of(),
                 List.of(), 100, true)));
         if (withStatus) {
@@ -112,16 +112,19 @@ class StatusPageIT {
     /** A real toolbox container (llama-server on the test image), started and answering, removed after the test. */
     private Backend toolbox() throws Exception {
         Path model = new TinyGguf().seed(43).write(Files.createDirectories(dir.resolve("box")).resolve("box-chat.gguf"));
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
+        int port = freePort();
         toolboxes.create(new CreateRequest(toolbox, "cpu", model, port, List.of(), false));
         open.add(() -> toolboxes.remove(toolbox, true));
         toolboxes.start(toolbox);
         toolboxes.probe(toolbox, Duration.ofSeconds(60));  // throws unless it answers
         return new Backend(toolbox, BackendKind.TOOLBOX, URI.create("http://127.0.0.1:" + port), "cpu", List.of(), List.of(),
                 100, true);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return free.getLocalPort();
+        }
     }
 
     /** The toolbox's log (it keeps every run's lines). */

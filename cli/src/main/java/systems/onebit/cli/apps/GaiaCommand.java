@@ -2,7 +2,6 @@ package systems.onebit.cli.apps;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +11,7 @@ import systems.onebit.orchestrator.lanes.Lanes;
 import systems.onebit.cli.lanes.LaneDown;
 import systems.onebit.cli.ExitException;
 import systems.onebit.cli.lanes.LaneLogs;
-import systems.onebit.cli.stack.StackReports;
+import systems.onebit.cli.lanes.LaneUp;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.apps.LocalApp;
 import systems.onebit.orchestrator.apps.LocalApps;
@@ -26,30 +25,37 @@ public final class GaiaCommand {
                     + "the same) as a detached process, on the registry's port (4200) or the next free one, and enable it so "
                     + "`1bit up` starts it too. The port it got is printed.",
                     "Exit code 0 up; 3 GAIA not installed; 5 the AppImage only, or it did not come up."})
-    public static final class Up implements Callable<Integer> {
+    public static final class Up extends LaneUp {
         @Option(names = "--port", paramLabel = "PORT", description = "The UI's port (default: the registry's, 4200).")
         Integer port;
 
         @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "How long it may take to answer (default ${DEFAULT-VALUE}).")
         int timeoutSeconds;
 
-        @Option(names = "--json", description = "Print {components: [...]} as `up` does.")
-        boolean json;
-
-        private final CliContext context;
-
         public Up(CliContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
-        public Integer call() {
+        protected void validate() {
             if (port != null && (port < 1 || port > 65535)) {
                 throw ExitException.usage("--port " + port + " is not a TCP port (1-65535)");
             }
-            Registry registry = context.registry().update(r -> r.withApps(r.apps().withGaia(true,
-                    port != null ? port : r.apps().gaiaPort())));
-            return StackReports.print(context, List.of(context.lanes().gaia(registry).up(Duration.ofSeconds(timeoutSeconds))), json);
+        }
+
+        @Override
+        protected Registry enabled(Registry r) {
+            return r.withApps(r.apps().withGaia(true, port != null ? port : r.apps().gaiaPort()));
+        }
+
+        @Override
+        protected Lane lane(Lanes lanes, Registry registry) {
+            return lanes.gaia(registry);
+        }
+
+        @Override
+        protected Duration timeout() {
+            return Duration.ofSeconds(timeoutSeconds);
         }
     }
 

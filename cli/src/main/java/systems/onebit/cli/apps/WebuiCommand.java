@@ -2,7 +2,6 @@ package systems.onebit.cli.apps;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +12,7 @@ import systems.onebit.cli.lanes.LaneDown;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.ExitException;
 import systems.onebit.cli.lanes.LaneLogs;
-import systems.onebit.cli.stack.StackReports;
+import systems.onebit.cli.lanes.LaneUp;
 import systems.onebit.orchestrator.lanes.WebuiContainer;
 import systems.onebit.orchestrator.registry.Registry;
 import systems.onebit.orchestrator.apps.LocalApp;
@@ -30,30 +29,37 @@ public final class WebuiCommand {
                     + "container (default): the Podman image of toolbox-like manifest open-webui.yaml, host network, data "
                     + "in the volume 1bit-open-webui (kept by down and upgrades); --mode pip: an installed open-webui.",
                     "Exit code 0 up; 3 not installed (pip); 5 it did not come up."})
-    public static final class Up implements Callable<Integer> {
+    public static final class Up extends LaneUp {
         @Option(names = "--mode", paramLabel = "MODE", description = "container or pip (default: the registry's, else container).")
         String mode;
 
         @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS", description = "How long it may take to answer (default ${DEFAULT-VALUE}).")
         int timeoutSeconds;
 
-        @Option(names = "--json", description = "Print {components: [...]} as `up` does.")
-        boolean json;
-
-        private final CliContext context;
-
         public Up(CliContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
-        public Integer call() {
+        protected void validate() {
             if (mode != null && !mode.equals("container") && !mode.equals("pip")) {
                 throw ExitException.usage("--mode " + mode + ": use container or pip");
             }
-            Registry registry = context.registry().update(r -> r.withApps(r.apps().withWebui(true,
-                    mode != null ? mode : r.apps().webuiMode())));
-            return StackReports.print(context, List.of(context.lanes().webui(registry).up(Duration.ofSeconds(timeoutSeconds))), json);
+        }
+
+        @Override
+        protected Registry enabled(Registry r) {
+            return r.withApps(r.apps().withWebui(true, mode != null ? mode : r.apps().webuiMode()));
+        }
+
+        @Override
+        protected Lane lane(Lanes lanes, Registry registry) {
+            return lanes.webui(registry);
+        }
+
+        @Override
+        protected Duration timeout() {
+            return Duration.ofSeconds(timeoutSeconds);
         }
     }
 

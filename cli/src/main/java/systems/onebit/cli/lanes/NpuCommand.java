@@ -15,7 +15,6 @@ import systems.onebit.cli.CliContext;
 import systems.onebit.orchestrator.stack.Lane;
 import systems.onebit.cli.ExitCode;
 import systems.onebit.cli.Output;
-import systems.onebit.cli.stack.StackReports;
 import systems.onebit.orchestrator.doctor.CheckResult;
 import systems.onebit.orchestrator.doctor.Doctor;
 import systems.onebit.orchestrator.lanes.Lanes;
@@ -37,7 +36,7 @@ public final class NpuCommand {
                     + "starts it too. Refused, with the doctor's fix, when the NPU is not usable (no /dev/accel, IOMMU off, "
                     + "memlock limited).",
                     "Exit code 0 up; 3 flm not installed or no model; 5 NPU not usable or it did not come up."})
-    public static final class Up implements Callable<Integer> {
+    public static final class Up extends LaneUp {
         @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "A FastFlowLM model tag (llama3.2:1b, …); default: the registry's.")
         String model;
 
@@ -47,29 +46,31 @@ public final class NpuCommand {
         @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS", description = "How long it may take to answer (default ${DEFAULT-VALUE}).")
         int timeoutSeconds;
 
-        @Option(names = "--json", description = "Print {components: [...]} as `up` does.")
-        boolean json;
-
-        private final CliContext context;
-
         public Up(CliContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
-        public Integer call() {
-            Registry registry = context.registry().update(r -> {
-                Optional<Backend> flm = Lanes.flm(r);
-                List<String> models = model != null ? List.of(model) : flm.map(Backend::models).orElse(List.of());
-                List<String> args = !flags.isEmpty() || model != null ? flags : flm.map(Backend::args).orElse(List.of());
-                if (flm.isEmpty()) {
-                    return r.with(new Backend("flm", BackendKind.FLM, URI.create("http://127.0.0.1:" + Registry.FLM_PORT), "",
-                            models, args, 200, true));
-                }
-                Backend b = flm.get();
-                return r.replaced(new Backend(b.name(), b.kind(), b.url(), b.flavor(), models, args, b.priority(), true, b.apiKeyEnv()));
-            });
-            return StackReports.print(context, List.of(context.lanes().npu(registry).up(Duration.ofSeconds(timeoutSeconds))), json);
+        protected Registry enabled(Registry r) {
+            Optional<Backend> flm = Lanes.flm(r);
+            List<String> models = model != null ? List.of(model) : flm.map(Backend::models).orElse(List.of());
+            List<String> args = !flags.isEmpty() || model != null ? flags : flm.map(Backend::args).orElse(List.of());
+            if (flm.isEmpty()) {
+                return r.with(new Backend("flm", BackendKind.FLM, URI.create("http://127.0.0.1:" + Registry.FLM_PORT), "",
+                        models, args, 200, true));
+            }
+            Backend b = flm.get();
+            return r.replaced(new Backend(b.name(), b.kind(), b.url(), b.flavor(), models, args, b.priority(), true, b.apiKeyEnv()));
+        }
+
+        @Override
+        protected Lane lane(Lanes lanes, Registry registry) {
+            return lanes.npu(registry);
+        }
+
+        @Override
+        protected Duration timeout() {
+            return Duration.ofSeconds(timeoutSeconds);
         }
     }
 

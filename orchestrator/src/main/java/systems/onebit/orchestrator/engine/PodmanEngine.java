@@ -26,12 +26,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import systems.onebit.orchestrator.OrchestratorException;
 import systems.onebit.orchestrator.OrchestratorException.Reason;
@@ -122,7 +124,7 @@ public final class PodmanEngine implements ContainerEngine {
     }
 
     @Override
-    public void pull(String image, java.util.function.Consumer<String> progress) {
+    public void pull(String image, Consumer<String> progress) {
         int slash = image.lastIndexOf('/');
         int colon = image.lastIndexOf(':');
         String repository = colon > slash ? image.substring(0, colon) : image;
@@ -154,9 +156,9 @@ public final class PodmanEngine implements ContainerEngine {
     }
 
     @Override
-    public void build(Path context, String containerfile, String tag, java.util.function.Consumer<String> progress) {
+    public void build(Path context, String containerfile, String tag, Consumer<String> progress) {
         String fix = "read the build's output above, then fix the Containerfile or what it fetches";
-        if (!java.nio.file.Files.isRegularFile(context.resolve(containerfile))) {
+        if (!Files.isRegularFile(context.resolve(containerfile))) {
             throw OrchestratorException.precondition("building " + tag + " failed (no " + containerfile + " in "
                     + context + ")", fix);
         }

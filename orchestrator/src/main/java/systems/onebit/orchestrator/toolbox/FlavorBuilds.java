@@ -32,20 +32,24 @@ public final class FlavorBuilds {
         ToolboxManifest manifest = catalog.get().get(flavor);
         String containerfile = ManifestCatalog.containerfile(manifest);
         String name = manifest.containerfile().orElseThrow();
+        String fix = "check that the temporary directory is writable and has room (TMPDIR)";
         Path context;
         try {
             context = Files.createTempDirectory("1bit-build-");
         } catch (IOException e) {
             throw new OrchestratorException(OrchestratorException.Reason.IO, "cannot make a build folder ("
-                    + e.getMessage() + ")", "check that the temporary directory is writable (TMPDIR)");
+                    + e.getMessage() + ")", fix);
         }
         try {
-            BuildContext.writeTo(context);
-            Files.writeString(context.resolve(name), containerfile);
+            try {
+                BuildContext.writeTo(context);
+                Files.writeString(context.resolve(name), containerfile);
+            } catch (IOException | UncheckedIOException e) {
+                throw new OrchestratorException(OrchestratorException.Reason.IO, "cannot write the build context into "
+                        + context + " (" + e.getMessage() + ")", fix);
+            }
             engine.build(context, name, manifest.image(), progress);
             return manifest.image();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } finally {
             deleteQuietly(context);
         }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,7 +32,7 @@ public abstract class ContainerEngineContract {
     protected abstract void cleanUp(List<String> names);
 
     private final String prefix = "contract-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-    private final java.util.ArrayList<String> created = new java.util.ArrayList<>();
+    private final List<String> created = new ArrayList<>();
 
     @AfterEach
     void removeCreated() {
@@ -141,7 +142,7 @@ public abstract class ContainerEngineContract {
 
     @Test
     void pullingAnImageThatCannotBeFetchedIsAPrecondition() {
-        java.util.List<String> progress = new java.util.ArrayList<>();
+        List<String> progress = new ArrayList<>();
         assertThatThrownBy(() -> engine().pull("localhost/onebit-test/absent:" + prefix.substring(9, 17), progress::add))
                 .isInstanceOfSatisfying(OrchestratorException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.PRECONDITION);
@@ -154,7 +155,7 @@ public abstract class ContainerEngineContract {
         Files.writeString(context.resolve("greeting.txt"), "hello from the context\n");
         Files.writeString(context.resolve("Test.Containerfile"), "FROM " + image() + "\nCOPY greeting.txt /greeting.txt\n");
         String tag = "localhost/onebit-test/built:" + prefix.substring(9, 17);
-        List<String> progress = new java.util.ArrayList<>();
+        List<String> progress = new ArrayList<>();
         engine().build(context, "Test.Containerfile", tag, progress::add);
         assertThat(engine().imageExists(tag)).isTrue();
         assertThat(progress).isNotEmpty();
