@@ -90,6 +90,7 @@ final class Relay {
         exchange.bytes = body.length;
         observer.scan(backend, exchange.model, body, body.length);
         try {
+            WriteBatching.othersFirst();
             res.send(body);
             return Outcome.COMPLETE;
         } catch (RuntimeException e) {

@@ -93,6 +93,7 @@ final class UpstreamConnection implements ReadDeadlines.Armed {
     void send(byte[] head, byte[] body, Duration firstByteTimeout) throws IOException {
         answered = false;
         readTimeoutNanos = firstByteTimeout.toNanos();
+        WriteBatching.othersFirst();
         if (body.length > 0 && body.length <= 64 * 1024) {
             byte[] both = new byte[head.length + body.length];
             System.arraycopy(head, 0, both, 0, head.length);
