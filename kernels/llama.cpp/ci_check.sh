@@ -23,10 +23,17 @@ bash "$here/compile_check.sh" "$root/llama.cpp" "$root/build-cuda-check"
 
 for type in tq2_0 tq1_0 q4_0 q8_0 f16; do
   "$make_gguf" --size tiny --type "$type" --out "$work/tiny-$type.gguf" >/dev/null
-  row=$("$bin/llama-bench" -m "$work/tiny-$type.gguf" -p 32 -n 8 -r 1 -t 1 -o jsonl 2>"$work/bench.err" | tail -n 1) \
+  "$bin/llama-bench" -m "$work/tiny-$type.gguf" -p 32 -n 8 -r 1 -t 1 -o jsonl >"$work/bench-$type.jsonl" 2>"$work/bench.err" \
     || { cat "$work/bench.err" >&2; echo "ci_check.sh: llama-bench failed on the tiny $type model" >&2; exit 1; }
+  row=$(tail -n 1 "$work/bench-$type.jsonl")
+  sed "s/^/{\"variant\":\"$type\",\"gpu\":false,\"row\":/; s/\$/}/" "$work/bench-$type.jsonl" >>"$work/bench.jsonl"
   python3 -c 'import json, sys; r = json.loads(sys.argv[1]); assert r["n_gen"] == 8 and r["avg_ts"] > 0, r' "$row" \
     || { echo "ci_check.sh: llama-bench gave no generation result for the tiny $type model: $row" >&2; exit 1; }
   echo "ci_check.sh: tiny $type model: $(python3 -c 'import json, sys; print(round(json.loads(sys.argv[1])["avg_ts"]))' "$row") tokens/s generated on the CPU" >&2
 done
+# The GPU run's table (run_h200.sh → bench_table.py) from these rows: a line per variant, ratios to Q4_0.
+bash -n "$here/run_h200.sh"
+table=$(python3 "$here/bench_table.py" "$work/bench.jsonl" 100 tiny)
+[ "$(grep -cE '^\| (tq2_0|tq1_0|q4_0|q8_0|f16) \|' <<<"$table")" -eq 5 ] && grep -q '^| q4_0 | .* | 1.00 | 1.00 |$' <<<"$table" \
+  || { echo "ci_check.sh: bench_table.py did not make the table of the tiny models' rows:" >&2; echo "$table" >&2; exit 1; }
 echo "ci_check.sh: the series applies, its CUDA units compile, the test models run" >&2
