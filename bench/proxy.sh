@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
+# The machine as a whole, before this shell is pinned to part of it.
+machine="$(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 for tool in nginx wrk python3; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install nginx wrk)" >&2; exit 1; }; done
 server=${ONEBIT_LLAMA_SERVER:-$(bash .ci/build-llama-server.sh)}
@@ -145,7 +147,7 @@ done
 mkdir -p bench/results
 out=bench/results/proxy.md
 {
-  echo "# Proxy beside nginx and direct, real llama-server backends ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
+  echo "# Proxy beside nginx and direct, real llama-server backends ($machine)"
   echo
   python3 bench/proxy_report.py "$raw" "$rounds" "$(getconf CLK_TCK)"
   echo
