@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Issue 18 soak: CLIENTS streaming chat clients for SECONDS against one real llama-server (-np 4: fewer slots than
 # clients, so requests queue), directly, through nginx (proxy_buffering off) and through `1bit proxy`, one target
-# after another in the same run; completed streams and errors for each, 1bit's ratio to nginx, and the proxy's
-# resident memory after the largest soak.
+# after another, in ROUNDS rounds (default 2) whose order rotates; completed streams and errors for each summed over
+# the rounds, 1bit's ratio to nginx (and each round's), and the proxy's resident memory after the largest soak.
 # Usage: bench/soak.sh [SECONDS] [CLIENTS...]   (default 60 s, 8 and 64 clients; after mvn package; needs nginx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
+rounds=${ROUNDS:-2}
 shift || true
 counts=("${@:-8 64}")
 read -r -a counts <<<"${counts[*]}"
@@ -57,25 +58,39 @@ python3 bench/soak_client.py "${url[1bit]}" tiny 8 10 32 >/dev/null  # warm-up, 
 mkdir -p bench/results
 out=bench/results/soak.md
 {
-  echo "# Soak: streaming clients against one llama-server (-np 4, tiny model, 32 tokens a stream), ${secs} s each"
+  echo "# Soak: streaming clients against one llama-server (-np 4, tiny model, 32 tokens a stream), ${secs} s a run, $rounds rounds"
   echo
   echo "$(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo
-  echo "| clients | target | streams completed | errors | errors by kind | 1bit ÷ nginx completed |"
+  echo "| clients | target | streams completed (all rounds) | errors | errors by kind | 1bit ÷ nginx completed |"
   echo "|---|---|---|---|---|---|"
   for c in "${counts[@]}"; do
-    declare -A done_=()
+    declare -A done_=() errs=() kinds=()
+    ratios=()
+    for r in $(seq "$rounds"); do
+      # The order rotates from round to round, so a slow spell of the shared machine does not land on one target.
+      case $(( (r - 1) % 3 )) in 0) order="direct nginx 1bit" ;; 1) order="nginx 1bit direct" ;; 2) order="1bit direct nginx" ;; esac
+      declare -A this=()
+      for t in $order; do
+        j=$(python3 bench/soak_client.py "${url[$t]}" tiny "$c" "$secs" 32)
+        read -r n e k < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["completed"], d["errors"], json.dumps(d["by_kind"], separators=(",", ":")))' "$j")
+        this[$t]=$n
+        done_[$t]=$(( ${done_[$t]:-0} + n ))
+        errs[$t]=$(( ${errs[$t]:-0} + e ))
+        kinds[$t]=$(python3 -c 'import collections,json,sys; a=collections.Counter(json.loads(sys.argv[1] or "{}")); a.update(json.loads(sys.argv[2])); print(json.dumps(dict(a), separators=(",", ":")))' "${kinds[$t]:-}" "$k")
+      done
+      ratios+=("$(python3 -c "print(f'{${this[1bit]} / max(1, ${this[nginx]}):.2f}')")")
+    done
     for t in direct nginx 1bit; do
-      j=$(python3 bench/soak_client.py "${url[$t]}" tiny "$c" "$secs" 32)
-      done_[$t]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["completed"])' "$j")
-      row=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["completed"], d["errors"], json.dumps(d["by_kind"]) if d["by_kind"] else "-", sep="|")' "$j")
       ratio=""
-      [ "$t" = 1bit ] && ratio=$(python3 -c "print(f'{${done_[1bit]} / max(1, ${done_[nginx]}):.2f}')")
-      echo "| $c | $t | ${row//|/ | } | $ratio |"
+      [ "$t" = 1bit ] && ratio="$(python3 -c "print(f'{${done_[1bit]} / max(1, ${done_[nginx]}):.2f}')") (rounds: ${ratios[*]})"
+      k=${kinds[$t]}
+      [ "$k" = "{}" ] && k=-
+      echo "| $c | $t | ${done_[$t]} | ${errs[$t]} | $k | $ratio |"
     done
   done
   echo
   echo "1bit proxy resident memory after the soaks: $(( $(ps -o rss= -p "$proxy_pid") / 1024 )) MB"
   echo
-  echo "Reproduce: bash bench/soak.sh $secs ${counts[*]}"
+  echo "Reproduce: bash bench/soak.sh $secs ${counts[*]}   (ROUNDS=$rounds)"
 } | tee "$out"
