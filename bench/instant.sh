@@ -76,7 +76,7 @@ front_worker=$(pgrep -f "nginx: worker process" -n)  # the newest worker: the fr
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 raw=$work/raw.tsv
 for r in $(seq "$rounds"); do
-  case $(( (r - 1) % 3 )) in 0) order="direct 1bit nginx" ;; 1) order="1bit nginx direct" ;; 2) order="nginx direct 1bit" ;; esac
+  order=$(round_order "$r")
   for c in 1 16 64; do
     for t in $order; do
       case $t in 1bit) who=$proxy_pid ;; nginx) who=$front_worker ;; *) who="" ;; esac

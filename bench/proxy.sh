@@ -108,7 +108,7 @@ raw=$work/raw.tsv
 for r in $(seq "$rounds"); do
   # The order rotates from round to round: whoever goes first meets a backend that has idled (measured: direct,
   # always first, had 3x the time to first token of the proxies on the 384 x 12 model).
-  case $(( (r - 1) % 3 )) in 0) order="direct 1bit nginx" ;; 1) order="1bit nginx direct" ;; 2) order="nginx direct 1bit" ;; esac
+  order=$(round_order "$r")
   for c in 1 16 64; do
     for t in $order; do
       mark

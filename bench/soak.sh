@@ -68,8 +68,7 @@ out=bench/results/soak.md
     declare -A done_=() errs=() kinds=()
     ratios=()
     for r in $(seq "$rounds"); do
-      # The order rotates from round to round, so a slow spell of the shared machine does not land on one target.
-      case $(( (r - 1) % 3 )) in 0) order="direct nginx 1bit" ;; 1) order="nginx 1bit direct" ;; 2) order="1bit direct nginx" ;; esac
+      order=$(round_order "$r")
       declare -A this=()
       for t in $order; do
         j=$(python3 bench/soak_client.py "${url[$t]}" tiny "$c" "$secs" 32)
