@@ -31,10 +31,17 @@ final class ConcurrencyGate {
 
     private static final class Lane {
         final ReentrantLock lock = new ReentrantLock();
-        final Condition turn = lock.newCondition();
-        final ArrayDeque<Object> line = new ArrayDeque<>();
+        /** One condition per waiter: a freed slot wakes the first in line only, not every waiter to find its turn. */
+        final ArrayDeque<Condition> line = new ArrayDeque<>();
         volatile int running;
         int limit;
+
+        /** Wakes the first in line when a slot is free for it (called with the lock held). */
+        void wakeFirst() {
+            if (!line.isEmpty() && running < limit) {
+                line.peekFirst().signal();
+            }
+        }
     }
 
     /**
@@ -47,6 +54,7 @@ final class ConcurrencyGate {
         lane.lock.lock();
         try {
             lane.limit = limit > 0 ? limit : defaultLimit;
+            lane.wakeFirst();  // the limit may have grown
             if (lane.line.isEmpty() && lane.running < lane.limit) {
                 lane.running++;
                 return Optional.of(permit(lane));
@@ -54,21 +62,35 @@ final class ConcurrencyGate {
             if (lane.line.size() >= queue) {
                 return Optional.empty();
             }
-            Object ticket = new Object();
+            Condition ticket = lane.lock.newCondition();
             lane.line.addLast(ticket);
             try {
                 while (lane.line.peekFirst() != ticket || lane.running >= lane.limit) {
-                    lane.turn.await();
+                    ticket.await();
                 }
             } catch (InterruptedException e) {
                 lane.line.remove(ticket);
-                lane.turn.signalAll();
+                lane.wakeFirst();
                 throw e;
             }
             lane.line.removeFirst();
             lane.running++;
-            lane.turn.signalAll();  // the next in line may fit too
+            lane.wakeFirst();  // the next in line may fit too
             return Optional.of(permit(lane));
+        } finally {
+            lane.lock.unlock();
+        }
+    }
+
+    /** Requests waiting in line for {@code backend} now. */
+    int waiting(String backend) {
+        Lane lane = lanes.get(backend);
+        if (lane == null) {
+            return 0;
+        }
+        lane.lock.lock();
+        try {
+            return lane.line.size();
         } finally {
             lane.lock.unlock();
         }
@@ -88,7 +110,7 @@ final class ConcurrencyGate {
                 if (!released[0]) {
                     released[0] = true;
                     lane.running--;
-                    lane.turn.signalAll();
+                    lane.wakeFirst();
                 }
             } finally {
                 lane.lock.unlock();

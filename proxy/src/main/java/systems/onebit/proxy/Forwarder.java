@@ -244,7 +244,7 @@ final class Forwarder {
                 return false;
             }
             target.answered();
-            if (relay.relay(answer, sink, backend.name(), call.head()) == Relay.Outcome.UPSTREAM_BROKE) {
+            if (relay.relay(answer, sink, backend.name(), call.head(), held::close) == Relay.Outcome.UPSTREAM_BROKE) {
                 target.failed(UpstreamException.Kind.PROTOCOL, "broke off an answer");
             }
             return false;

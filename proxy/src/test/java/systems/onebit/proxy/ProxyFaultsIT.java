@@ -134,6 +134,25 @@ class ProxyFaultsIT {
                 held.add(s);
                 return;
             }
+            if (behaviour.equals("big")) {
+                // A 32 MB answer with its length: more than the sockets between the proxy and a client hold.
+                for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                    // the request's body is small and stays unread
+                }
+                byte[] head = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"".getBytes(StandardCharsets.UTF_8);
+                byte[] tail = "\"}}]}".getBytes(StandardCharsets.UTF_8);
+                byte[] filler = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + (head.length + 32L * filler.length + tail.length) + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(head);
+                for (int i = 0; i < 32; i++) {
+                    out.write(filler);
+                }
+                out.write(tail);
+                s.close();
+                return;
+            }
             if (behaviour.equals("close-after-answer")) {
                 // Reads the request, answers, and closes the connection, as FastFlowLM does.
                 int length = 0;
@@ -326,6 +345,30 @@ class ProxyFaultsIT {
         assertThat(chat(proxy, "good").statusCode()).isEqualTo(200);
         assertThat(running.get().statusCode()).isEqualTo(504);
         assertThat(queued.get().statusCode()).isEqualTo(504);
+    }
+
+    @Test
+    void aClientThatDoesNotReadItsAnswerDoesNotHoldTheBackendsSlot() throws Exception {
+        // One slot: the next request runs as soon as the backend's answer is in, not once a slow client has it.
+        ProxyServer proxy = proxy(List.of(backend("big", fakeBackend("big", "big"))), Duration.ofSeconds(4), 1, 8, "",
+                List.of());
+        byte[] body = "{\"model\":\"big\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
+        try (Socket stuck = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+            stuck.setReceiveBufferSize(4096);
+            OutputStream out = stuck.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            stuck.getInputStream().readNBytes(12);  // its answer has begun; the rest stays unread
+            long start = System.nanoTime();
+            HttpResponse<String> next = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                            + "/v1/chat/completions")).timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(next.statusCode()).isEqualTo(200);
+            assertThat(next.body()).hasSizeGreaterThan(32 << 20).endsWith("\"}}]}");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        }
     }
 
     @Test
