@@ -34,6 +34,7 @@ import systems.onebit.orchestrator.host.ProcessLimits;
 import systems.onebit.orchestrator.manifest.ManifestCatalog;
 import systems.onebit.orchestrator.ondemand.ModelRunner;
 import systems.onebit.orchestrator.ondemand.ModelScheduler;
+import systems.onebit.orchestrator.ondemand.OnDemandModels;
 import systems.onebit.orchestrator.ondemand.RunningModel;
 import systems.onebit.orchestrator.ondemand.ToolboxModelRunner;
 import systems.onebit.orchestrator.registry.ModelEntry;
@@ -305,7 +306,7 @@ class OnDemandIT {
             assertThat(podman("ps", "-a", "--filter", "label=systems.onebit.on-demand=medium", "--format", "{{.Names}}").strip())
                     .as("the container for the old medium file is removed").isEmpty();
             assertThat(starts.get("small").get()).isEqualTo(before.get("small").get());
-            try (ModelScheduler.Lease lease = next.acquire("small", () -> { })) {
+            try (OnDemandModels.Lease lease = next.acquire("small", () -> { })) {
                 assertThat(lease.backend().container()).isEqualTo(ToolboxModelRunner.containerName("small"));
             }
         }

@@ -4,11 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import systems.onebit.orchestrator.OrchestratorException;
+import systems.onebit.orchestrator.gguf.MemoryEstimate;
 import systems.onebit.orchestrator.registry.ModelEntry;
 
 /**
@@ -26,7 +31,8 @@ import systems.onebit.orchestrator.registry.ModelEntry;
  *       model share one start.</li>
  *   <li>A start that would exceed the budget first evicts the models {@link EvictionPlan} picks; an eviction waits
  *       for the model's in-flight requests to finish, up to the drain timeout.</li>
- *   <li>TTLs, health checks and restarts are the {@link ModelSupervisor}'s.</li>
+ *   <li>Starts and stops run on the {@link ModelLoader}; TTLs, health checks and restarts are the
+ *       {@link ModelSupervisor}'s.</li>
  * </ul>
  * All state is in {@link ModelSlots}, guarded by one lock; starts and stops run on their own threads, so a client
  * that goes away does not cancel a start that other clients wait for.
@@ -48,7 +54,7 @@ public final class ModelScheduler implements OnDemandModels {
                            Duration drainTimeout, Duration checkInterval, Duration waitTick, Duration firstBackoff,
                            Duration maxBackoff, int maxRestarts) {
         public static Settings defaults(long budgetBytes) {
-            return new Settings(budgetBytes, systems.onebit.orchestrator.gguf.MemoryEstimate.DEFAULT_OVERHEAD,
+            return new Settings(budgetBytes, MemoryEstimate.DEFAULT_OVERHEAD,
                     Duration.ofMinutes(10), Duration.ofMinutes(3), Duration.ofSeconds(30), Duration.ofSeconds(1),
                     Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(30), 5);
         }
@@ -85,11 +91,10 @@ public final class ModelScheduler implements OnDemandModels {
     private final CountDownLatch started = new CountDownLatch(1);
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("1bit-model-check").factory());
+    private final ModelLoader loader;
     private final ModelSupervisor supervisor;
     /** Per-slot contexts clients asked for (Lemonade's load with ctx_size), in place of the registered ones. */
-    private final Map<String, Long> contexts = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong loads = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<String, Long> contexts = new ConcurrentHashMap<>();
 
     /**
      * @param registered the registered models, read on every decision (the registry may change while the proxy runs)
@@ -101,7 +106,8 @@ public final class ModelScheduler implements OnDemandModels {
         this.memory = memory;
         this.runner = runner;
         this.settings = settings;
-        this.supervisor = new ModelSupervisor(table, runner, settings, jobs, this::find, this::drainAndStop);
+        this.loader = new ModelLoader(table, runner, settings, jobs);
+        this.supervisor = new ModelSupervisor(table, runner, settings, jobs, this::find, loader::drainAndStop);
     }
 
     /** A scheduler with no models: for a proxy that serves only registered backends. */
@@ -146,30 +152,13 @@ public final class ModelScheduler implements OnDemandModels {
             return this;
         }
         try {
-            adopt();
+            loader.adopt(registered.get(), this::find, memory);
             long every = settings.checkInterval().toMillis();
             checker.scheduleWithFixedDelay(supervisor::check, every, every, TimeUnit.MILLISECONDS);
         } finally {
             started.countDown();
         }
         return this;
-    }
-
-    private void adopt() {
-        if (!registered.get().isEmpty()) {
-            try {
-                for (RunningModel r : runner.adopt(registered.get())) {
-                    ModelEntry entry = find(r.alias()).orElseThrow();
-                    ModelSlots.Slot slot = new ModelSlots.Slot(entry, memory.applyAsLong(entry));
-                    slot.state = ModelSlots.State.READY;
-                    slot.running = Optional.of(r);
-                    table.locked(() -> slots.put(r.alias(), slot));
-                    LOG.log(System.Logger.Level.INFO, "took over model " + r.alias() + " on " + r.url());
-                }
-            } catch (OrchestratorException e) {
-                LOG.log(System.Logger.Level.WARNING, "could not look for models left running: " + e.oneLine());
-            }
-        }
     }
 
     private void awaitStarted(String alias, long deadline) {
@@ -195,51 +184,6 @@ public final class ModelScheduler implements OnDemandModels {
         return registered.get().stream().map(ModelEntry::alias).toList();
     }
 
-    /** A request's hold on a ready backend: close it when the response is done. */
-    public final class Lease implements OnDemandModels.Lease {
-        private final ModelSlots.Slot slot;
-        private final RunningModel running;
-        private boolean closed;
-
-        private Lease(ModelSlots.Slot slot, RunningModel running) {
-            this.slot = slot;
-            this.running = running;
-        }
-
-        @Override
-        public RunningModel backend() {
-            return running;
-        }
-
-        @Override
-        public int slots() {
-            return slot.entry.parallel();
-        }
-
-        /**
-         * The request failed before it sent anything to its client: checks the backend at once, and if it is dead
-         * starts its restart, so that a retried {@link #acquire} waits for the new one.
-         */
-        @Override
-        public void failed() {
-            if (!runner.alive(running, Duration.ofSeconds(2))) {
-                supervisor.crashed(slot, running);
-            }
-        }
-
-        @Override
-        public void close() {
-            table.locked(() -> {
-                if (!closed) {
-                    closed = true;
-                    slot.inFlight--;
-                    slot.lastUsed = System.nanoTime();
-                    changed.signalAll();
-                }
-            });
-        }
-    }
-
     /**
      * Waits until {@code alias} has a ready backend (starting it, after making room, if it has none) and returns a
      * lease on it. {@code waiting} runs every wait tick while the request waits, outside the lock.
@@ -248,7 +192,7 @@ public final class ModelScheduler implements OnDemandModels {
      *                               to start, TIMEOUT after the start timeout
      */
     @Override
-    public Lease acquire(String alias, Runnable waiting) {
+    public OnDemandModels.Lease acquire(String alias, Runnable waiting) {
         long begin = System.nanoTime();
         long deadline = begin + settings.startTimeout().toNanos();
         long nextTick = begin + settings.waitTick().toNanos();
@@ -267,7 +211,8 @@ public final class ModelScheduler implements OnDemandModels {
                 if (slot != null && slot.state == ModelSlots.State.READY && slot.running.isPresent()) {
                     slot.inFlight++;
                     slot.lastUsed = System.nanoTime();
-                    return new Lease(slot, slot.running.get());
+                    RunningModel running = slot.running.get();
+                    return new SlotLease(table, slot, running, () -> supervisor.recheck(slot, running));
                 }
                 if (slot == null) {
                     ModelEntry entry = find(alias).orElseThrow(() -> OrchestratorException.notFound(
@@ -289,7 +234,7 @@ public final class ModelScheduler implements OnDemandModels {
                 if (now >= deadline) {
                     throw new OrchestratorException(OrchestratorException.Reason.TIMEOUT, "model '" + alias
                             + "' was not ready within " + settings.startTimeout().toSeconds() + " s ("
-                            + Optional.ofNullable(slots.get(alias)).map(s -> s.state.name().toLowerCase(java.util.Locale.ROOT))
+                            + Optional.ofNullable(slots.get(alias)).map(s -> s.state.name().toLowerCase(Locale.ROOT))
                             .orElse("waiting for memory") + ")", "retry, or raise the proxy's --model-start-timeout");
                 }
                 if (!queued) {
@@ -356,82 +301,7 @@ public final class ModelScheduler implements OnDemandModels {
         slots.put(entry.alias(), slot);
         victims.forEach(v -> v.state = ModelSlots.State.STOPPING);
         changed.signalAll();
-        jobs.execute(() -> {
-            for (ModelSlots.Slot victim : victims) {
-                evictions.incrementAndGet();
-                LOG.log(System.Logger.Level.INFO, "unloading " + victim.entry.alias() + " to make room for " + entry.alias());
-                drainAndStop(victim);
-            }
-            load(slot);
-        });
-    }
-
-    private void load(ModelSlots.Slot slot) {
-        String alias = slot.entry.alias();
-        try {
-            RunningModel running = runner.start(slot.entry, settings.startTimeout());
-            boolean keep = table.locked(() -> {
-                if (slots.get(alias) != slot || slot.state == ModelSlots.State.STOPPING || table.closed) {
-                    return false;
-                }
-                slot.running = Optional.of(running);
-                slot.state = ModelSlots.State.READY;
-                slot.lastUsed = System.nanoTime();
-                failures.remove(alias);
-                changed.signalAll();
-                return true;
-            });
-            loads.incrementAndGet();
-            LOG.log(System.Logger.Level.INFO, "loaded " + alias + " on " + running.url() + " in " + running.loadTime().toMillis() + " ms");
-            if (!keep) {
-                runner.stop(running);
-                table.locked(() -> {
-                    slots.remove(alias, slot);
-                    changed.signalAll();
-                });
-            }
-        } catch (RuntimeException e) {
-            OrchestratorException error = e instanceof OrchestratorException o ? o : new OrchestratorException(
-                    OrchestratorException.Reason.ENGINE_ERROR, "model '" + alias + "' did not start: " + e, "see the proxy log", e);
-            LOG.log(System.Logger.Level.WARNING, error.oneLine());
-            table.locked(() -> {
-                ModelSlots.Failure last = failures.get(alias);
-                int count = last == null ? 1 : last.count() + 1;
-                long now = System.nanoTime();
-                failures.put(alias, new ModelSlots.Failure(error.getMessage(), error.reason(), now, now + ModelSupervisor.backoff(settings, count).toNanos(), count));
-                slots.remove(alias, slot);
-                changed.signalAll();
-            });
-        }
-    }
-
-    /** Waits (bounded) for the slot's in-flight requests, then stops its backend and forgets it. */
-    void drainAndStop(ModelSlots.Slot slot) {
-        lock.lock();
-        try {
-            long end = System.nanoTime() + settings.drainTimeout().toNanos();
-            while (slot.inFlight > 0 && System.nanoTime() < end) {
-                changed.awaitNanos(end - System.nanoTime());
-            }
-            if (slot.inFlight > 0) {
-                LOG.log(System.Logger.Level.WARNING, "unloading " + slot.entry.alias() + " with " + slot.inFlight
-                        + " requests still in flight after " + settings.drainTimeout().toSeconds() + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-        try {
-            slot.running.ifPresent(runner::stop);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "stopping " + slot.entry.alias() + " failed: " + e.getMessage());
-        } finally {
-            table.locked(() -> {
-                slots.remove(slot.entry.alias(), slot);
-                changed.signalAll();
-            });
-        }
+        loader.startAfter(victims, slot);
     }
 
     /** Unloads {@code alias} (or every model when empty), pinned ones included; returns the models unloaded. */
@@ -453,14 +323,14 @@ public final class ModelScheduler implements OnDemandModels {
             }
             changed.signalAll();
         });
-        List<java.util.concurrent.Future<?>> stops = chosen.stream().<java.util.concurrent.Future<?>>map(s -> jobs.submit(() -> drainAndStop(s))).toList();
+        List<Future<?>> stops = chosen.stream().<Future<?>>map(s -> jobs.submit(() -> loader.drainAndStop(s))).toList();
         for (var f : stops) {
             try {
                 f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 LOG.log(System.Logger.Level.WARNING, "unload failed: " + e.getCause());
             }
         }
@@ -472,7 +342,7 @@ public final class ModelScheduler implements OnDemandModels {
     public List<LoadedModel> running() {
         return table.locked(() -> {
             long now = System.nanoTime();
-            return slots.values().stream().map(s -> new LoadedModel(s.entry.alias(), s.state.name().toLowerCase(java.util.Locale.ROOT),
+            return slots.values().stream().map(s -> new LoadedModel(s.entry.alias(), s.state.name().toLowerCase(Locale.ROOT),
                     s.running.map(RunningModel::container).orElse(""), s.running.map(r -> r.url().toString()).orElse(""),
                     s.bytes, s.entry.pinned(), s.inFlight, s.inFlight > 0 ? Duration.ZERO : Duration.ofNanos(now - s.lastUsed),
                     s.running.map(RunningModel::loadTime).orElse(Duration.ZERO), s.restarts)).toList();
@@ -482,13 +352,13 @@ public final class ModelScheduler implements OnDemandModels {
     /** Models loaded since the proxy started (restarts after a crash not included). */
     @Override
     public long loads() {
-        return loads.get();
+        return loader.loads();
     }
 
     /** Models unloaded to make room for another. */
     @Override
     public long evictions() {
-        return evictions.get();
+        return loader.evictions();
     }
 
     @Override

@@ -45,6 +45,13 @@ final class ModelSupervisor {
         return Duration.ofMillis(Math.min(millis, settings.maxBackoff().toMillis()));
     }
 
+    /** Checks {@code running} now, and restarts it when it is dead. */
+    void recheck(ModelSlots.Slot slot, RunningModel running) {
+        if (!runner.alive(running, Duration.ofSeconds(2))) {
+            crashed(slot, running);
+        }
+    }
+
     /** A ready backend was found dead: restart it with backoff while requests wait, or give up after maxRestarts. */
     void crashed(ModelSlots.Slot slot, RunningModel dead) {
         boolean restart = table.locked(() -> {
@@ -139,11 +146,7 @@ final class ModelSupervisor {
                 jobs.execute(() -> unload.accept(s));
             }
             for (ModelSlots.Slot s : ready) {
-                s.running.ifPresent(r -> {
-                    if (!runner.alive(r, Duration.ofSeconds(2))) {
-                        crashed(s, r);
-                    }
-                });
+                s.running.ifPresent(r -> recheck(s, r));
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "model check failed: " + e);

@@ -123,7 +123,7 @@ class ModelSchedulerTest {
     @Test
     void anEvictionWaitsForTheVictimsRequestsInFlight() throws Exception {
         scheduler(1, Duration.ofMinutes(5), entry("a", false), entry("b", false));
-        ModelScheduler.Lease busy = scheduler.acquire("a", () -> { });
+        OnDemandModels.Lease busy = scheduler.acquire("a", () -> { });
         try (var pool = Executors.newSingleThreadExecutor()) {
             Future<?> other = pool.submit(() -> scheduler.acquire("b", () -> { }).close());
             Thread.sleep(200);
