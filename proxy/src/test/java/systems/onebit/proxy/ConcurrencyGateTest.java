@@ -30,6 +30,17 @@ class ConcurrencyGateTest {
         return t;
     }
 
+    /** A request to backend b that says the backend has {@code limit} slots and leaves as soon as it is let in. */
+    private static Thread passThrough(ConcurrencyGate on, int limit) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                on.enter("b", limit).orElseThrow().close();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     private void awaitWaiting(int n) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (gate.waiting("b") != n) {
@@ -60,13 +71,7 @@ class ConcurrencyGateTest {
     void aFullLineTurnsTheNextAwayAndOtherBackendsAreNotAffected() throws Exception {
         ConcurrencyGate small = new ConcurrencyGate(1, 1);
         ConcurrencyGate.Permit held = small.enter("b", 0).orElseThrow();
-        Thread waiting = Thread.ofVirtual().start(() -> {
-            try {
-                small.enter("b", 0).orElseThrow().close();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        Thread waiting = passThrough(small, 0);
         while (small.waiting("b") == 0) {
             Thread.sleep(1);
         }
@@ -85,13 +90,7 @@ class ConcurrencyGateTest {
         Thread a = waiter("a", Duration.ofSeconds(30));
         Thread b = waiter("b", Duration.ofSeconds(30));
         // The backend says it has 3 slots: the next request through the gate brings the limit, the two waiting run.
-        Thread grower = Thread.ofVirtual().start(() -> {
-            try {
-                gate.enter("b", 3).orElseThrow().close();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        Thread grower = passThrough(gate, 3);
         awaitWaiting(1);  // a and b let in, the grower waits behind them (3 running)
         assertThat(served).containsExactly("a", "b");
         assertThat(gate.inFlight("b")).isEqualTo(3);
