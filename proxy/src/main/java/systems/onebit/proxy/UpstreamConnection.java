@@ -106,6 +106,7 @@ final class UpstreamConnection implements ReadDeadlines.Armed {
             }
         }
         out.flush();
+        WriteBatching.othersBeforeRead();
     }
 
     /** The head of the answer; 1xx interim answers are skipped. */

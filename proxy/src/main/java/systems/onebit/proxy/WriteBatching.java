@@ -8,6 +8,12 @@ package systems.onebit.proxy;
  * rest find it running, as an event loop's writes do. Measured with an instant backend on 2 CPUs (bench/instant.sh):
  * 0.65 → 0.05 wake-up interrupts per request at 64 connections, proxy CPU per request 26 → 22 µs. A lone request
  * finds nothing else runnable and goes on at once.
+ * <p>
+ * The same yield after a request has gone to the backend lets the others run while the backend answers, so the
+ * read that follows mostly finds the answer in instead of parking on the poller (each park: a re-arm with
+ * {@code epoll_ctl}, the poller's wake-up, an unpark): at 64 connections 1.4 re-arms and 3.3 reads per request before,
+ * 0.4 and 2.3 after (perf stat).
+ * Measured the same way: 1bit ÷ nginx requests/s 0.80 → 0.82-0.85 at 64 connections, 0.81 → 0.81-0.86 at 16.
  */
 final class WriteBatching {
 
@@ -19,5 +25,10 @@ final class WriteBatching {
         if (Thread.currentThread().isVirtual()) {
             Thread.yield();
         }
+    }
+
+    /** Called after a request went to the backend, before its answer is read. */
+    static void othersBeforeRead() {
+        othersFirst();
     }
 }
