@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 18 soak: CLIENTS streaming chat clients for SECONDS against one real llama-server (-np 4: fewer slots than
 # clients, so requests queue), directly, through nginx (proxy_buffering off) and through `1bit proxy`, one target
-# after another, in ROUNDS rounds (default 2) whose order rotates; completed streams and errors for each summed over
-# the rounds, 1bit's ratio to nginx (and each round's), and the proxy's resident memory after the largest soak.
+# after another, each against a freshly started llama-server, in ROUNDS rounds (default 2) whose order rotates;
+# completed streams and errors for each summed over the rounds, 1bit's ratio to nginx (and each round's), and the
+# proxy's resident memory after the largest soak.
 # Usage: bench/soak.sh [SECONDS] [CLIENTS...]   (default 60 s, 8 and 64 clients; after mvn package; needs nginx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,15 +17,24 @@ for tool in nginx python3 curl; do command -v $tool >/dev/null || { echo "$tool 
 server=${ONEBIT_LLAMA_SERVER:-$(bash .ci/build-llama-server.sh)}
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
+llama_pid=""
+cleanup() { for p in "${pids[@]}" $llama_pid; do kill "$p" 2>/dev/null || true; done; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; }
 trap cleanup EXIT
 . bench/lib.sh
 
 tiny_gguf "$work/tiny.gguf"
 backend=$(free_port); proxy=$(free_port); nginx_port=$(free_port)
-"$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 4096 -np 4 -t 1 --no-warmup \
-  >"$work/llama.log" 2>&1 & pids+=($!)
-wait_http "http://127.0.0.1:$backend/health"
+# Every run gets a freshly started llama-server: its stream throughput falls the longer it serves (measured here,
+# 8 clients, 45 s runs back to back: 10388, 10256, 9180, 6973 streams directly; the same through 1bit), so a target
+# that ran later met a slower backend.
+start_llama() {
+  if [ -n "$llama_pid" ]; then kill "$llama_pid"; wait "$llama_pid" 2>/dev/null || true; fi
+  "$server" --host 127.0.0.1 --port "$backend" -m "$work/tiny.gguf" --alias tiny -c 4096 -np 4 -t 1 --no-warmup \
+    >>"$work/llama.log" 2>&1 &
+  llama_pid=$!
+  wait_http "http://127.0.0.1:$backend/health"
+}
+start_llama
 mkdir -p "$work/config/1bit"
 cat >"$work/config/1bit/registry.yaml" <<YAML
 proxy: {host: 127.0.0.1, port: $proxy}
@@ -58,7 +68,7 @@ python3 bench/soak_client.py "${url[1bit]}" tiny 8 10 32 >/dev/null  # warm-up, 
 mkdir -p bench/results
 out=bench/results/soak.md
 {
-  echo "# Soak: streaming clients against one llama-server (-np 4, tiny model, 32 tokens a stream), ${secs} s a run, $rounds rounds"
+  echo "# Soak: streaming clients against one llama-server (-np 4, tiny model, 32 tokens a stream, started afresh for every run), ${secs} s a run, $rounds rounds"
   echo
   echo "$(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo
@@ -71,6 +81,9 @@ out=bench/results/soak.md
       order=$(round_order "$r")
       declare -A this=()
       for t in $order; do
+        start_llama
+        sleep 2.5  # a probe of the proxy's sees the new backend (a request meanwhile waits for it, not fails)
+        until curl -sf "http://127.0.0.1:$proxy/v1/models" | grep -q '"tiny"'; do sleep 0.2; done
         j=$(python3 bench/soak_client.py "${url[$t]}" tiny "$c" "$secs" 32)
         read -r n e k < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["completed"], d["errors"], json.dumps(d["by_kind"], separators=(",", ":")))' "$j")
         this[$t]=$n
